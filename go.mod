@@ -1,0 +1,3 @@
+module github.com/temporalsim/temporalsim
+
+go 1.26.0
