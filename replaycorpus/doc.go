@@ -1,0 +1,37 @@
+// Package replaycorpus replays recorded workflow histories against the
+// current workflow code, to catch nondeterministic changes before they
+// reach production.
+//
+// A corpus is a directory of history files (JSON, as
+// `temporal workflow show -o json` writes them) with a manifest.json that
+// says, for each file, which workflow type and SDK and server versions made
+// it, how it was made, and whether it is expected to replay cleanly or to
+// fail with a given kind of nondeterminism.
+//
+// The package is split by concern:
+//
+//   - load.go: LoadHistory, ParseHistory and ReadHistory read every JSON
+//     dialect real tools write and reject broken files with a *LoadError
+//     that names the file and the problem.
+//   - manifest.go: the Manifest format, read, validated and written
+//     atomically.
+//   - kind.go: Kind, the failure kinds, and Expectation ("pass" or
+//     "fail:KIND").
+//   - replayerror.go, classify.go, eventmatch.go: ReplayError and Classify,
+//     which turns the SDK's nondeterminism messages into a Kind and the id
+//     of the event concerned.
+//   - replayer.go, batch.go: Replayer replays one history, a list of files,
+//     a directory or a glob, several at a time, one Result per history in
+//     input order, and Summarize counts them.
+//   - testhelper.go: Test, for go test: one subtest per history file.
+//   - logger.go: keeps the SDK's log of each replay in its Result instead
+//     of printing it.
+//
+// In a user's test:
+//
+//	func TestReplay(t *testing.T) {
+//		replaycorpus.Test(t, "testdata/histories", replaycorpus.Options{
+//			Workflows: []any{OrderWorkflow},
+//		})
+//	}
+package replaycorpus
