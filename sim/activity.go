@@ -1,0 +1,228 @@
+package sim
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/workflow"
+)
+
+// headerKey carries the engine's key for a scheduled activity from the
+// workflow side to the activity side. The engine removes it before any
+// user interceptor sees the activity's header.
+const headerKey = "temporalsim-activity"
+
+// activityRun is one scheduled activity: every attempt of it, as the
+// server tracks it.
+type activityRun struct {
+	key       string
+	wf        string
+	typ       string
+	call      int
+	opts      workflow.ActivityOptions
+	policy    retryPolicy
+	scheduled time.Time
+
+	cancelOnce sync.Once
+	cancelReq  chan struct{} // closed when the workflow asks to cancel
+
+	mu       sync.Mutex
+	hbDetail *commonpb.Payloads // last heartbeat details the server got
+	hbValues []any
+}
+
+func (r *activityRun) requestCancel() { r.cancelOnce.Do(func() { close(r.cancelReq) }) }
+
+func (r *activityRun) cancelRequested() bool {
+	select {
+	case <-r.cancelReq:
+		return true
+	default:
+		return false
+	}
+}
+
+// attempt is one attempt of an activityRun; activity code reaches it
+// through its context.
+type attempt struct {
+	run    *activityRun
+	n      int
+	start  time.Time
+	gen    *workerGen
+	faults []Fault
+	hbLoss time.Time     // heartbeats from this time on are lost (zero: none)
+	hb     chan []any    // heartbeats handed to the supervisor
+	hbAck  chan struct{} //
+	done   chan struct{} // closed when the supervisor has decided the attempt
+	cancel context.CancelCauseFunc
+}
+
+// cancelOnHeartbeat delivers a cancellation request to the activity.
+func (at *attempt) cancelOnHeartbeat() { at.cancel(context.Canceled) }
+
+type attemptKey struct{}
+
+func attemptFrom(ctx context.Context) *attempt {
+	a, _ := ctx.Value(attemptKey{}).(*attempt)
+	return a
+}
+
+// activityInbound is the engine's outermost activity interceptor: for each
+// scheduled activity it plays the server (attempts, timeouts, retries,
+// cancellation delivery, worker shutdown), then holds the result at the
+// gate and moves workflow time up to activity time before the SDK
+// delivers it.
+type activityInbound struct {
+	interceptor.ActivityInboundInterceptorBase
+	e *engine
+}
+
+func (a *activityInbound) Init(outbound interceptor.ActivityOutboundInterceptor) error {
+	return a.Next.Init(&activityOutbound{ActivityOutboundInterceptorBase: interceptor.ActivityOutboundInterceptorBase{Next: outbound}, e: a.e})
+}
+
+func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
+	if activity.IsActivity(ctx) && activity.GetInfo(ctx).IsLocalActivity {
+		return a.executeLocal(ctx, in)
+	}
+	run := a.e.takeRun(interceptor.Header(ctx))
+	if run == nil {
+		return a.Next.ExecuteActivity(ctx, in)
+	}
+	a.e.attempts.Add(1)
+	defer a.e.attempts.Done()
+	res, err := a.e.supervise(ctx, run, func(actx context.Context) (any, error) { return a.Next.ExecuteActivity(actx, in) })
+	a.e.gate.pass(run.key)
+	a.e.postSync()
+	return res, err
+}
+
+func (a *activityInbound) executeLocal(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
+	a.e.attempts.Add(1)
+	defer a.e.attempts.Done()
+	info := activity.GetInfo(ctx)
+	key, f, injected := a.e.localActivityFault(info)
+	var res any
+	var err error
+	if injected {
+		err = injectedError(f)
+	} else {
+		res, err = a.Next.ExecuteActivity(ctx, in)
+	}
+	a.e.trace.hold(key, time.Now(), Event{Kind: "la.end", WF: info.WorkflowExecution.ID, Name: info.ActivityType.Name,
+		ID: key, Attempt: int(info.Attempt), Result: resultName(err), Fault: f.ID})
+	a.e.gate.pass(key)
+	a.e.postSync()
+	return res, err
+}
+
+// activityOutbound sits next to the SDK for outbound calls, so it sees
+// what user interceptors pass down: it is the server's side of heartbeats,
+// and it answers GetInfo, heartbeat details and the stop channel for the
+// current attempt.
+type activityOutbound struct {
+	interceptor.ActivityOutboundInterceptorBase
+	e *engine
+}
+
+func (o *activityOutbound) GetInfo(ctx context.Context) activity.Info {
+	info := o.Next.GetInfo(ctx)
+	if at := attemptFrom(ctx); at != nil {
+		info.Attempt = int32(at.n)
+		info.StartedTime = at.start
+		info.HeartbeatTimeout = at.run.opts.HeartbeatTimeout
+		info.StartToCloseTimeout = at.run.opts.StartToCloseTimeout
+		info.ScheduleToCloseTimeout = at.run.opts.ScheduleToCloseTimeout
+		if dl, ok := ctx.Deadline(); ok {
+			info.Deadline = dl
+		}
+	}
+	return info
+}
+
+func (o *activityOutbound) RecordHeartbeat(ctx context.Context, details ...any) {
+	at := attemptFrom(ctx)
+	if at == nil {
+		o.Next.RecordHeartbeat(ctx, details...)
+		return
+	}
+	if !at.hbLoss.IsZero() && !time.Now().Before(at.hbLoss) {
+		return // lost in transit: neither the server nor the SDK sees it
+	}
+	// The heartbeat is not passed on to the SDK: the test environment
+	// would throttle it on timers of its own and cancel the context on its
+	// own schedule. The supervisor is the server here.
+	select {
+	case at.hb <- details:
+		<-at.hbAck
+	case <-at.done:
+	}
+}
+
+func (o *activityOutbound) HasHeartbeatDetails(ctx context.Context) bool {
+	if at := attemptFrom(ctx); at != nil {
+		at.run.mu.Lock()
+		defer at.run.mu.Unlock()
+		return at.run.hbDetail != nil
+	}
+	return o.Next.HasHeartbeatDetails(ctx)
+}
+
+func (o *activityOutbound) GetHeartbeatDetails(ctx context.Context, d ...any) error {
+	at := attemptFrom(ctx)
+	if at == nil {
+		return o.Next.GetHeartbeatDetails(ctx, d...)
+	}
+	at.run.mu.Lock()
+	p := at.run.hbDetail
+	at.run.mu.Unlock()
+	if p == nil {
+		return o.Next.GetHeartbeatDetails(ctx, d...)
+	}
+	return o.e.w.dc.FromPayloads(p, d...)
+}
+
+func (o *activityOutbound) GetWorkerStopChannel(ctx context.Context) <-chan struct{} {
+	if at := attemptFrom(ctx); at != nil {
+		return at.gen.stop
+	}
+	return o.Next.GetWorkerStopChannel(ctx)
+}
+
+// faultInbound is the engine's innermost activity interceptor: it carries
+// out the faults the supervisor chose for the attempt, after every user
+// interceptor has seen the call.
+type faultInbound struct {
+	interceptor.ActivityInboundInterceptorBase
+}
+
+func (f *faultInbound) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
+	at := attemptFrom(ctx)
+	if at == nil {
+		return f.Next.ExecuteActivity(ctx, in)
+	}
+	for _, fl := range at.faults {
+		switch fl.Kind {
+		case ActivityError:
+			return nil, injectedError(fl)
+		case ActivityPanic:
+			panic("injected panic (fault f" + itoa(fl.ID) + ")")
+		case Latency:
+			t := time.NewTimer(fl.Dur)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctx.Err()
+			}
+		case StartToCloseTimeout, ScheduleToCloseExpiry:
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+	}
+	return f.Next.ExecuteActivity(ctx, in)
+}

@@ -1,0 +1,213 @@
+package sim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+)
+
+// engine is the state of one run.
+type engine struct {
+	w      *World
+	env    *testsuite.TestWorkflowEnvironment
+	hooks  *envHooks
+	trace  *Trace
+	gate   *gate
+	budget time.Duration
+
+	mu         sync.Mutex
+	runs       map[string]*activityRun
+	perWF      map[string]int
+	calls      map[string]int // activity type -> calls so far
+	laCalls    map[string]int // local activity key -> call number
+	laSeen     map[string]int // local activity type -> calls so far
+	childCalls map[string]int
+	gen        *workerGen
+
+	cancelRequested bool // the workflow was asked to cancel (event loop only)
+
+	stop     chan struct{} // closed when the run is over
+	attempts sync.WaitGroup
+}
+
+// workerGen is one incarnation of the simulated worker. A shutdown closes
+// stop, then after the grace period closes kill; a new incarnation takes
+// over at once.
+type workerGen struct {
+	n    int
+	stop chan struct{}
+	kill chan struct{}
+}
+
+func newWorkerGen(n int) *workerGen {
+	return &workerGen{n: n, stop: make(chan struct{}), kill: make(chan struct{})}
+}
+
+func (g *workerGen) killed() bool {
+	select {
+	case <-g.kill:
+		return true
+	default:
+		return false
+	}
+}
+
+func newEngine(w *World, env *testsuite.TestWorkflowEnvironment, hooks *envHooks, budget time.Duration) *engine {
+	return &engine{
+		w: w, env: env, hooks: hooks, trace: newTrace(w.origin), budget: budget,
+		runs: map[string]*activityRun{}, perWF: map[string]int{}, calls: map[string]int{},
+		laCalls: map[string]int{}, laSeen: map[string]int{}, childCalls: map[string]int{},
+		gen: newWorkerGen(1), stop: make(chan struct{}),
+	}
+}
+
+// newRun registers a scheduled activity; called from workflow code, so in
+// the deterministic order of the event loop.
+func (e *engine) newRun(wf, typ string, opts workflow.ActivityOptions) *activityRun {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.perWF[wf]++
+	e.calls[typ]++
+	run := &activityRun{
+		key:       fmt.Sprintf("%s/a%04d", wf, e.perWF[wf]),
+		wf:        wf,
+		typ:       typ,
+		call:      e.calls[typ],
+		opts:      opts,
+		policy:    serverRetryPolicy(opts.RetryPolicy),
+		scheduled: time.Now(),
+		cancelReq: make(chan struct{}),
+	}
+	e.runs[run.key] = run
+	return run
+}
+
+// takeRun finds the run named in an activity's header and removes the
+// engine's entry from the header before user interceptors see it.
+func (e *engine) takeRun(h map[string]*commonpb.Payload) *activityRun {
+	p, ok := h[headerKey]
+	if !ok {
+		return nil
+	}
+	delete(h, headerKey)
+	var key string
+	if err := e.w.dc.FromPayload(p, &key); err != nil {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.runs[key]
+}
+
+func (e *engine) currentGen() *workerGen {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.gen
+}
+
+// postSync asks the event loop to move workflow time up to now before it
+// handles what this goroutine posts next.
+func (e *engine) postSync() { e.env.RegisterDelayedCallback(e.hooks.sync, 0) }
+
+// activityFaults lists the plan's faults that hit attempt n of run.
+func (e *engine) activityFaults(run *activityRun, n int, now time.Time) []Fault {
+	var out []Fault
+	elapsed := now.Sub(e.w.origin)
+	for _, f := range e.w.plan.Faults {
+		if !f.Kind.ActivityScoped() || f.Kind == LocalActivityError || f.Kind == ChildWorkflowFailure {
+			continue
+		}
+		if f.Target != run.typ || (f.Call != 0 && f.Call != run.call) || (f.Attempt != 0 && f.Attempt != n) || elapsed < f.At {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// localActivityFault picks the key of a local activity attempt and the
+// fault that hits it, if any. Local activities run on the worker, which
+// retries them itself; the SDK does that here too.
+func (e *engine) localActivityFault(info activity.Info) (string, Fault, bool) {
+	e.mu.Lock()
+	id := info.WorkflowExecution.ID + "/la/" + info.ActivityID
+	call, ok := e.laCalls[id]
+	if !ok {
+		e.laSeen[info.ActivityType.Name]++
+		call = e.laSeen[info.ActivityType.Name]
+		e.laCalls[id] = call
+	}
+	e.mu.Unlock()
+	key := fmt.Sprintf("%s/l%04s/%02d", info.WorkflowExecution.ID, info.ActivityID, info.Attempt)
+	elapsed := time.Since(e.w.origin)
+	for _, f := range e.w.plan.Faults {
+		if f.Kind == LocalActivityError && f.Target == info.ActivityType.Name && (f.Call == 0 || f.Call == call) &&
+			(f.Attempt == 0 || f.Attempt == int(info.Attempt)) && elapsed >= f.At {
+			return key, f, true
+		}
+	}
+	return key, Fault{}, false
+}
+
+// childFault says whether the next child workflow of type typ fails.
+func (e *engine) childFault(typ string) (Fault, bool) {
+	e.childCalls[typ]++
+	for _, f := range e.w.plan.Faults {
+		if f.Kind == ChildWorkflowFailure && f.Target == typ && (f.Call == 0 || f.Call == e.childCalls[typ]) {
+			return f, true
+		}
+	}
+	return Fault{}, false
+}
+
+// resultName is how traces name an outcome: "ok" or the error's type.
+func resultName(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	if errors.Is(err, errRunOver) {
+		return "run-over"
+	}
+	return ErrorType(err)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func faultIDs(fs []Fault) string {
+	ids := make([]string, len(fs))
+	for i, f := range fs {
+		ids[i] = "f" + itoa(f.ID)
+	}
+	return strings.Join(ids, ",")
+}
+
+// sortedKeys returns m's keys in order, for deterministic iteration.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+var _ interceptor.WorkerInterceptor = (*engineInterceptor)(nil)
+
+func jsonString(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "unencodable"
+	}
+	return string(b)
+}

@@ -1,0 +1,144 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+)
+
+// scheduleTimedFaults arms the plan's timed faults on the event loop.
+// Each runs as an event-loop callback at its virtual time, after workflow
+// time is brought up to date. A fault at 0 fires just after the workflow
+// starts (the SDK cannot signal a workflow that has not started).
+func (e *engine) scheduleTimedFaults() error {
+	for _, f := range e.w.plan.Faults {
+		var fire func()
+		switch f.Kind {
+		case WorkflowCancel:
+			fire = func() {
+				e.trace.add(time.Now(), Event{Kind: "fault", Fault: f.ID, Name: string(f.Kind)})
+				e.cancelRequested = true
+				e.env.CancelWorkflow()
+			}
+		case Signal:
+			args, err := e.w.decode(f.Target, f.Value)
+			if err != nil {
+				return fmt.Errorf("fault f%d: %w", f.ID, err)
+			}
+			fire = func() {
+				e.trace.add(time.Now(), Event{Kind: "fault", Fault: f.ID, Name: string(f.Kind), Detail: f.Target})
+				var arg any
+				if len(args) > 0 {
+					arg = args[0]
+				}
+				e.env.SignalWorkflow(f.Target, arg)
+			}
+		case Update:
+			args, err := e.w.decode(f.Target, f.Value)
+			if err != nil {
+				return fmt.Errorf("fault f%d: %w", f.ID, err)
+			}
+			fire = func() { e.sendUpdate(f, args) }
+		case Query:
+			args, err := e.w.decode(f.Target, f.Value)
+			if err != nil {
+				return fmt.Errorf("fault f%d: %w", f.ID, err)
+			}
+			fire = func() { e.sendQuery(f, args) }
+		case WorkerShutdown:
+			fire = func() { e.shutdownWorker(f) }
+		case CodecFailure:
+			fire = func() {
+				e.trace.add(time.Now(), Event{Kind: "fault", Fault: f.ID, Name: string(f.Kind), Detail: "window " + f.Dur.String() + " " + f.Target})
+			}
+		default:
+			continue
+		}
+		at := max(f.At, time.Nanosecond)
+		e.env.RegisterDelayedCallback(func() {
+			if e.env.IsWorkflowCompleted() {
+				return
+			}
+			e.hooks.sync()
+			fire()
+		}, at)
+	}
+	return nil
+}
+
+func (e *engine) sendUpdate(f Fault, args []any) {
+	id := fmt.Sprintf("f%d", f.ID)
+	e.trace.add(time.Now(), Event{Kind: "fault", Fault: f.ID, Name: string(f.Kind), Detail: f.Target})
+	e.env.UpdateWorkflow(f.Target, id, &testsuite.TestUpdateCallback{
+		OnAccept: func() { e.trace.add(time.Now(), Event{Kind: "update.accepted", Name: f.Target, ID: id, Fault: f.ID}) },
+		OnReject: func(err error) {
+			e.trace.add(time.Now(), Event{Kind: "update.rejected", Name: f.Target, ID: id, Fault: f.ID, Result: resultName(err)})
+		},
+		OnComplete: func(v any, err error) {
+			e.trace.add(time.Now(), Event{Kind: "update.completed", Name: f.Target, ID: id, Fault: f.ID, Result: resultName(err)})
+		},
+	}, args...)
+}
+
+func (e *engine) sendQuery(f Fault, args []any) {
+	v, err := e.env.QueryWorkflow(f.Target, args...)
+	ev := Event{Kind: "query", Name: f.Target, Fault: f.ID, Result: resultName(err)}
+	if err == nil {
+		ev.Detail = encodedJSON(v)
+	}
+	e.trace.add(time.Now(), ev)
+}
+
+func encodedJSON(v converter.EncodedValue) string {
+	if v == nil || !v.HasValue() {
+		return ""
+	}
+	var x any
+	if err := v.Get(&x); err != nil {
+		return "undecodable"
+	}
+	return jsonString(x)
+}
+
+// shutdownWorker stops the current worker incarnation: its stop channel
+// closes now, its running attempts are cancelled after the grace period
+// (and their results never reach the server), and a new incarnation
+// serves everything that starts from now on.
+func (e *engine) shutdownWorker(f Fault) {
+	e.mu.Lock()
+	old := e.gen
+	e.gen = newWorkerGen(old.n + 1)
+	e.mu.Unlock()
+	close(old.stop)
+	e.trace.add(time.Now(), Event{Kind: "worker.stop", Fault: f.ID, Detail: fmt.Sprintf("worker=%d grace=%s next=%d", old.n, f.Dur, old.n+1)})
+	kill := func() {
+		e.trace.add(time.Now(), Event{Kind: "worker.kill", Fault: f.ID, Detail: "worker=" + itoa(old.n)})
+		close(old.kill)
+	}
+	if f.Dur == 0 {
+		kill()
+		return
+	}
+	e.env.RegisterDelayedCallback(func() { e.hooks.sync(); kill() }, f.Dur)
+}
+
+// listen records timers and child workflows from the SDK's listeners,
+// which run on the event loop.
+func (e *engine) listen() {
+	e.env.SetOnTimerScheduledListener(func(id string, d time.Duration) {
+		e.trace.add(time.Now(), Event{Kind: "timer.start", Name: id, Detail: d.String()})
+	})
+	e.env.SetOnTimerFiredListener(func(id string) {
+		e.hooks.sync()
+		e.trace.add(time.Now(), Event{Kind: "timer.fire", Name: id})
+	})
+	e.env.SetOnTimerCanceledListener(func(id string) {
+		e.trace.add(time.Now(), Event{Kind: "timer.cancel", Name: id})
+	})
+	e.env.SetOnChildWorkflowCompletedListener(func(info *workflow.Info, _ converter.EncodedValue, err error) {
+		e.trace.add(time.Now(), Event{Kind: "child.end", WF: info.WorkflowExecution.ID, Name: info.WorkflowType.Name, Result: resultName(err)})
+	})
+}

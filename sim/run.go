@@ -1,0 +1,224 @@
+package sim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Options tune a run; the zero value (or nil) means defaults.
+type Options struct {
+	// Config, when the plan was drawn from a swarm configuration, is
+	// printed at the start of the trace.
+	Config *SwarmConfig
+	// WallBudget bounds the wall time of a run (default 2 minutes). A run
+	// that exceeds it is hung outside virtual time (a busy loop, a real
+	// sleep); the process cannot stop it, so OnHang is called with the
+	// goroutine stacks. The default OnHang panics with them.
+	WallBudget time.Duration
+	OnHang     func(stacks string)
+}
+
+// Run executes one scenario under one plan with one seed, inside a
+// testing/synctest bubble opened on t, and checks the scenario's
+// properties. Under go test, t is the test's; outside it (the simrun CLI),
+// use Host. The same scenario, seed and plan give the same trace in both.
+//
+// The error is for bad input (a plan that does not fit the scenario, a
+// scenario without Setup); what the workflow did is in the Result.
+func Run(t *testing.T, sc *Scenario, seed Seed, plan Plan, opts *Options) (*Result, error) {
+	if sc == nil || sc.Setup == nil {
+		return nil, errors.New("sim: scenario has no Setup")
+	}
+	if err := sc.Profile.Check(plan); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.WallBudget <= 0 {
+		o.WallBudget = 2 * time.Minute
+	}
+	var res *Result
+	var err error
+	done := make(chan struct{})
+	watchdog := time.AfterFunc(o.WallBudget, func() {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		stacks := allStacks()
+		if o.OnHang != nil {
+			o.OnHang(stacks)
+			return
+		}
+		panic(fmt.Sprintf("sim: scenario %s seed %d ran past its wall-clock budget of %s outside virtual time; goroutines:\n%s", sc.Name, seed, o.WallBudget, stacks))
+	})
+	synctest.Test(t, func(*testing.T) {
+		res, err = runInBubble(sc, seed, plan, o)
+	})
+	close(done)
+	watchdog.Stop()
+	return res, err
+}
+
+func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error) {
+	suite := &testsuite.WorkflowTestSuite{}
+	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := suite.NewTestWorkflowEnvironment()
+	hooks, err := hookEnv(env)
+	if err != nil {
+		return nil, err
+	}
+	budget := sc.Budget
+	if budget <= 0 {
+		budget = DefaultBudget
+	}
+	w := &World{seed: seed, env: env, clk: clock.New(), origin: time.Now(), plan: plan,
+		dc: converter.GetDefaultDataConverter(), decoders: map[string]func(string) (any, error){}, values: map[any]any{}}
+	e := newEngine(w, env, hooks, budget)
+	c := sc.Setup(w)
+	if c.Workflow == nil {
+		return nil, fmt.Errorf("scenario %s: Setup returned no workflow", sc.Name)
+	}
+	interceptors := append([]interceptor.WorkerInterceptor{&engineInterceptor{e: e}}, w.interceptors...)
+	env.SetWorkerOptions(worker.Options{Interceptors: append(interceptors, &faultInterceptor{})})
+	env.SetStartTime(w.origin)
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: sc.Name, TaskQueue: "temporalsim"})
+	env.SetTestTimeout(2 * budget)
+	e.listen()
+	hooks.pinRunning()
+	e.gate = newGate(e.trace.flush)
+
+	e.trace.add(w.origin, Event{Kind: "run.start", Name: sc.Name, Detail: fmt.Sprintf("seed=%d", seed)})
+	if o.Config != nil {
+		e.trace.add(w.origin, Event{Kind: "run.config", Detail: o.Config.String()})
+	}
+	for _, f := range plan.Faults {
+		e.trace.add(w.origin, Event{Kind: "plan.fault", Fault: f.ID, Detail: f.String()})
+	}
+	if err := e.scheduleTimedFaults(); err != nil {
+		return nil, err
+	}
+	stuck, stacks := e.execute(c)
+	close(e.stop)
+	e.attempts.Wait()
+	e.gate.close()
+	e.trace.flushAll()
+
+	r := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: w, Stacks: stacks}
+	r.Elapsed = time.Since(w.origin)
+	e.outcome(r, stuck)
+	r.Events = e.trace.Events()
+	checkProperties(r, append(append([]Property(nil), sc.Properties...), c.Properties...))
+	return r, nil
+}
+
+// errBudget unwinds the event loop when the virtual-time budget runs out.
+var errBudget = errors.New("sim: virtual-time budget exhausted")
+
+// execute runs the workflow to its end, or until the budget stops it.
+func (e *engine) execute(c Case) (stuck bool, stacks string) {
+	e.env.RegisterDelayedCallback(func() {
+		if e.env.IsWorkflowCompleted() {
+			return
+		}
+		stacks = allStacks()
+		e.trace.add(time.Now(), Event{Kind: "run.stuck", Detail: "virtual-time budget " + e.budget.String() + " exhausted"})
+		e.hooks.closeWorkflow()
+		panic(errBudget)
+	}, e.budget)
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		if p != errBudget && !isTestTimeout(p) {
+			panic(p)
+		}
+		stuck = true
+		if stacks == "" {
+			stacks = allStacks()
+			e.hooks.closeWorkflow()
+		}
+	}()
+	e.env.ExecuteWorkflow(c.Workflow, c.Args...)
+	return !e.env.IsWorkflowCompleted(), ""
+}
+
+func isTestTimeout(p any) bool {
+	s, ok := p.(string)
+	return ok && strings.HasPrefix(s, "test timeout")
+}
+
+// outcome fills in how the workflow ended.
+func (e *engine) outcome(r *Result, stuck bool) {
+	if stuck {
+		r.Outcome = Stuck
+		return
+	}
+	err := e.env.GetWorkflowError()
+	r.Err, r.ErrType = err, ErrorType(err)
+	top, _, _ := strings.Cut(r.ErrType, ">")
+	switch {
+	case err == nil:
+		r.Outcome = Completed
+		var v any
+		if e.env.GetWorkflowResult(&v) == nil {
+			if b, jerr := json.Marshal(v); jerr == nil {
+				r.Output = string(b)
+			}
+		}
+	case workflow.IsContinueAsNewError(err):
+		r.Outcome, r.ErrType = ContinuedAsNew, ""
+	case top == "CanceledError" || (e.cancelRequested && temporal.IsCanceledError(err)):
+		r.Outcome = Canceled
+	case strings.HasPrefix(top, "TimeoutError"):
+		r.Outcome = TimedOut
+	default:
+		r.Outcome = Failed
+	}
+}
+
+// checkProperties runs each property, turning a panic into a violation
+// that names the property.
+func checkProperties(r *Result, props []Property) {
+	for _, p := range props {
+		if err := safeCheck(p, r); err != nil {
+			r.Violations = append(r.Violations, Violation{Property: p.Name, Message: err.Error()})
+		}
+	}
+}
+
+func safeCheck(p Property, r *Result) (err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			err = fmt.Errorf("property panicked: %v", x)
+		}
+	}()
+	return p.Check(r)
+}
+
+// allStacks returns every goroutine's stack.
+func allStacks() string {
+	buf := make([]byte, 1<<20)
+	return string(buf[:runtime.Stack(buf, true)])
+}

@@ -1,0 +1,107 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+)
+
+// Scenario is a workflow pattern the engine can run: what to register, what
+// to start, which faults apply and which properties must hold. The
+// scenarios package holds the built-in catalogue; users write their own the
+// same way.
+type Scenario struct {
+	Name        string
+	Description string
+	// Bug, for a planted-bug variant, says what the bug is. Swarms run
+	// variants with a Bug only when asked.
+	Bug string
+	// Profile says which faults apply and what they may target.
+	Profile Profile
+	// Setup registers workflows and activities on w (building fakes on
+	// w.Clock and w.Rand) and says what to run. It is called once per run,
+	// inside the run's virtual-time bubble.
+	Setup func(w *World) Case
+	// Properties are checked after every run, with the Case's own.
+	Properties []Property
+	// Budget is the virtual time after which a run that has not finished is
+	// stopped and reported stuck (default DefaultBudget).
+	Budget time.Duration
+}
+
+// DefaultBudget is the virtual-time budget of a run when the scenario sets
+// none.
+const DefaultBudget = 365 * 24 * time.Hour
+
+// Case is what one run starts: the workflow, its arguments, and properties
+// that close over this run's fakes.
+type Case struct {
+	Workflow   any
+	Args       []any
+	Properties []Property
+}
+
+// Property is a named check over a finished run. Check returns nil when the
+// property holds and an error saying what broke when it does not.
+type Property struct {
+	Name  string
+	Check func(r *Result) error
+}
+
+// Outcome is how a run ended.
+type Outcome string
+
+// The outcomes of a run.
+const (
+	Completed      Outcome = "completed"
+	Failed         Outcome = "failed"
+	Canceled       Outcome = "canceled"
+	ContinuedAsNew Outcome = "continued-as-new"
+	TimedOut       Outcome = "timed-out"
+	Stuck          Outcome = "stuck"
+)
+
+// Violation is a property that did not hold.
+type Violation struct {
+	Property string `json:"property"`
+	Message  string `json:"message"`
+}
+
+func (v Violation) String() string { return v.Property + ": " + v.Message }
+
+// Result is everything a run produced.
+type Result struct {
+	Scenario string
+	Seed     Seed
+	Plan     Plan
+	// Config is the swarm configuration the plan was drawn from, when it
+	// was drawn rather than given.
+	Config *SwarmConfig
+	// Outcome is how the workflow ended; Err is its error when it did not
+	// complete, ErrType the error's Temporal failure type chain.
+	Outcome Outcome
+	Err     error
+	ErrType string
+	// Output is the workflow's result as JSON, when it completed.
+	Output string
+	// Events is the trace, sorted by virtual time.
+	Events []Event
+	// Elapsed is the virtual time from start to the end of the workflow.
+	Elapsed time.Duration
+	// Violations lists the properties that did not hold.
+	Violations []Violation
+	// Stacks holds the goroutine stacks of a stuck run.
+	Stacks string
+	// World is the run's world, for properties that read its fakes.
+	World *World
+}
+
+// TraceSHA256 is the fingerprint of the run's trace.
+func (r *Result) TraceSHA256() string { return TraceSHA256(r.Events) }
+
+// Failed reports whether any property was violated.
+func (r *Result) Failed() bool { return len(r.Violations) > 0 }
+
+// String summarises the run on one line.
+func (r *Result) String() string {
+	return fmt.Sprintf("%s seed=%d outcome=%s violations=%d", r.Scenario, r.Seed, r.Outcome, len(r.Violations))
+}

@@ -1,0 +1,162 @@
+package sim
+
+import (
+	"context"
+	"time"
+
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// engineInterceptor is the engine's outermost worker interceptor. Its
+// activity half plays the server for activities (activity.go); its
+// workflow half records workflow-side events, keeps workflow time in step
+// with activity time, and hands each scheduled activity's real options to
+// the activity half while the SDK test environment gets options under
+// which it never times out or retries on its own.
+type engineInterceptor struct {
+	interceptor.WorkerInterceptorBase
+	e *engine
+}
+
+func (i *engineInterceptor) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
+	return &activityInbound{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}, e: i.e}
+}
+
+func (i *engineInterceptor) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	return &workflowInbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, e: i.e}
+}
+
+// faultInterceptor is the engine's innermost worker interceptor.
+type faultInterceptor struct {
+	interceptor.WorkerInterceptorBase
+}
+
+func (*faultInterceptor) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
+	return &faultInbound{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}}
+}
+
+type workflowInbound struct {
+	interceptor.WorkflowInboundInterceptorBase
+	e *engine
+}
+
+func (i *workflowInbound) Init(outbound interceptor.WorkflowOutboundInterceptor) error {
+	return i.Next.Init(&workflowOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound}, e: i.e})
+}
+
+func (i *workflowInbound) ExecuteWorkflow(ctx workflow.Context, in *interceptor.ExecuteWorkflowInput) (any, error) {
+	info := workflow.GetInfo(ctx)
+	i.e.hooks.sync()
+	ev := Event{Kind: "wf.start", WF: info.WorkflowExecution.ID, Name: info.WorkflowType.Name}
+	if info.ParentWorkflowExecution != nil {
+		ev.Detail = "parent=" + info.ParentWorkflowExecution.ID
+		if f, ok := i.e.childFault(info.WorkflowType.Name); ok {
+			ev.Fault = f.ID
+			i.e.trace.add(time.Now(), ev)
+			err := temporal.NewApplicationError("injected child workflow failure (fault f"+itoa(f.ID)+")", "InjectedFault")
+			i.e.trace.add(time.Now(), Event{Kind: "wf.end", WF: info.WorkflowExecution.ID, Name: info.WorkflowType.Name, Result: resultName(err), Fault: f.ID})
+			return nil, err
+		}
+	}
+	i.e.trace.add(time.Now(), ev)
+	res, err := i.Next.ExecuteWorkflow(ctx, in)
+	i.e.hooks.sync()
+	i.e.trace.add(time.Now(), Event{Kind: "wf.end", WF: info.WorkflowExecution.ID, Name: info.WorkflowType.Name, Result: resultName(err)})
+	return res, err
+}
+
+func (i *workflowInbound) HandleSignal(ctx workflow.Context, in *interceptor.HandleSignalInput) error {
+	i.e.trace.add(time.Now(), Event{Kind: "wf.signal", WF: workflow.GetInfo(ctx).WorkflowExecution.ID, Name: in.SignalName})
+	return i.Next.HandleSignal(ctx, in)
+}
+
+func (i *workflowInbound) ExecuteUpdate(ctx workflow.Context, in *interceptor.UpdateInput) (any, error) {
+	wf := workflow.GetInfo(ctx).WorkflowExecution.ID
+	id := ""
+	if u := workflow.GetCurrentUpdateInfo(ctx); u != nil {
+		id = u.ID
+	}
+	i.e.trace.add(time.Now(), Event{Kind: "wf.update", WF: wf, Name: in.Name, ID: id})
+	res, err := i.Next.ExecuteUpdate(ctx, in)
+	i.e.trace.add(time.Now(), Event{Kind: "wf.update.done", WF: wf, Name: in.Name, ID: id, Result: resultName(err)})
+	return res, err
+}
+
+type workflowOutbound struct {
+	interceptor.WorkflowOutboundInterceptorBase
+	e *engine
+}
+
+func (o *workflowOutbound) Now(ctx workflow.Context) time.Time {
+	o.e.hooks.sync()
+	return o.Next.Now(ctx)
+}
+
+func (o *workflowOutbound) NewTimer(ctx workflow.Context, d time.Duration) workflow.Future {
+	o.e.hooks.sync()
+	return o.Next.NewTimer(ctx, d)
+}
+
+func (o *workflowOutbound) NewTimerWithOptions(ctx workflow.Context, d time.Duration, opts workflow.TimerOptions) workflow.Future {
+	o.e.hooks.sync()
+	return o.Next.NewTimerWithOptions(ctx, d, opts)
+}
+
+func (o *workflowOutbound) Sleep(ctx workflow.Context, d time.Duration) error {
+	o.e.hooks.sync()
+	return o.Next.Sleep(ctx, d)
+}
+
+func (o *workflowOutbound) AwaitWithTimeout(ctx workflow.Context, timeout time.Duration, condition func() bool) (bool, error) {
+	o.e.hooks.sync()
+	return o.Next.AwaitWithTimeout(ctx, timeout, condition)
+}
+
+func (o *workflowOutbound) ExecuteActivity(ctx workflow.Context, activityType string, args ...any) workflow.Future {
+	opts := workflow.GetActivityOptions(ctx)
+	if opts.StartToCloseTimeout <= 0 && opts.ScheduleToCloseTimeout <= 0 {
+		// Let the SDK reject the options as it would on a server.
+		return o.Next.ExecuteActivity(ctx, activityType, args...)
+	}
+	o.e.hooks.sync()
+	run := o.e.newRun(workflow.GetInfo(ctx).WorkflowExecution.ID, activityType, opts)
+	p, err := o.e.w.dc.ToPayload(run.key)
+	if err == nil {
+		interceptor.WorkflowHeader(ctx)[headerKey] = p
+	}
+	o.e.trace.add(time.Now(), Event{Kind: "act.schedule", WF: run.wf, Name: activityType, ID: run.key, Detail: "call=" + itoa(run.call)})
+
+	sdk := opts
+	sdk.StartToCloseTimeout = 2 * o.e.budget
+	sdk.ScheduleToCloseTimeout = 0
+	sdk.HeartbeatTimeout = 0
+	sdk.RetryPolicy = &temporal.RetryPolicy{MaximumAttempts: 1}
+	f := o.Next.ExecuteActivity(workflow.WithActivityOptions(ctx, sdk), activityType, args...)
+
+	// A cancellation of the scheduling context is a cancel request to the
+	// server, which the activity learns of with its next heartbeat.
+	o.Next.Go(ctx, "temporalsim-cancel-watch", func(gctx workflow.Context) {
+		sel := workflow.NewSelector(gctx)
+		sel.AddFuture(f, func(workflow.Future) {})
+		sel.AddReceive(gctx.Done(), func(workflow.ReceiveChannel, bool) {
+			o.e.trace.add(time.Now(), Event{Kind: "act.cancel-request", WF: run.wf, Name: activityType, ID: run.key})
+			run.requestCancel()
+		})
+		sel.Select(gctx)
+	})
+	return f
+}
+
+func (o *workflowOutbound) ExecuteLocalActivity(ctx workflow.Context, activityType string, args ...any) workflow.Future {
+	o.e.hooks.sync()
+	o.e.trace.add(time.Now(), Event{Kind: "la.schedule", WF: workflow.GetInfo(ctx).WorkflowExecution.ID, Name: activityType})
+	return o.Next.ExecuteLocalActivity(ctx, activityType, args...)
+}
+
+func (o *workflowOutbound) ExecuteChildWorkflow(ctx workflow.Context, childWorkflowType string, args ...any) workflow.ChildWorkflowFuture {
+	o.e.hooks.sync()
+	o.e.trace.add(time.Now(), Event{Kind: "child.schedule", WF: workflow.GetInfo(ctx).WorkflowExecution.ID, Name: childWorkflowType})
+	return o.Next.ExecuteChildWorkflow(ctx, childWorkflowType, args...)
+}

@@ -1,0 +1,124 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+)
+
+// World is one run's view of the simulated world, handed to
+// Scenario.Setup: the seed's random streams, the virtual clock, and the
+// registration calls. It keeps the SDK's test environment behind the
+// engine's own types.
+type World struct {
+	seed         Seed
+	env          *testsuite.TestWorkflowEnvironment
+	clk          clock.Clock
+	origin       time.Time
+	plan         Plan
+	interceptors []interceptor.WorkerInterceptor
+	dc           converter.DataConverter
+	decoders     map[string]func(string) (any, error)
+	values       map[any]any
+}
+
+// Seed is the run's seed.
+func (w *World) Seed() Seed { return w.seed }
+
+// Rand returns the random stream named name (see Seed.Stream). Give each
+// fake and each use its own name.
+func (w *World) Rand(name string) *rand.Rand { return w.seed.Stream(name) }
+
+// Clock is the virtual clock shared by workflow and activity code. Pass it
+// to activities and fakes as a github.com/benbjohnson/clock Clock; in
+// production they get clock.New().
+func (w *World) Clock() clock.Clock { return w.clk }
+
+// Since is the virtual time elapsed since the run started.
+func (w *World) Since() time.Duration { return w.clk.Now().Sub(w.origin) }
+
+// Plan is the fault plan this run is driven by.
+func (w *World) Plan() Plan { return w.plan }
+
+// RegisterWorkflow registers a workflow function.
+func (w *World) RegisterWorkflow(fn any) { w.env.RegisterWorkflow(fn) }
+
+// RegisterWorkflowWithOptions registers a workflow function under options.
+func (w *World) RegisterWorkflowWithOptions(fn any, o workflow.RegisterOptions) {
+	w.env.RegisterWorkflowWithOptions(fn, o)
+}
+
+// RegisterActivity registers an activity function or a struct whose
+// exported methods are activities.
+func (w *World) RegisterActivity(a any) { w.env.RegisterActivity(a) }
+
+// RegisterActivityWithOptions registers an activity under options.
+func (w *World) RegisterActivityWithOptions(a any, o activity.RegisterOptions) {
+	w.env.RegisterActivityWithOptions(a, o)
+}
+
+// AddInterceptor adds a worker interceptor. The first added is the
+// outermost. The engine's own interceptors sit outside and inside all of
+// them, so user interceptors see every attempt, heartbeat and call.
+func (w *World) AddInterceptor(i interceptor.WorkerInterceptor) {
+	w.interceptors = append(w.interceptors, i)
+}
+
+// SetDataConverter sets the data converter (for example one with a payload
+// codec) used for workflow and activity payloads.
+func (w *World) SetDataConverter(dc converter.DataConverter) {
+	w.dc = dc
+	w.env.SetDataConverter(dc)
+}
+
+// DataConverter is the run's data converter.
+func (w *World) DataConverter() converter.DataConverter { return w.dc }
+
+// SetDecoder says how a plan's text value for the signal, update or query
+// called name becomes the Go value sent. Without one the text is sent as a
+// string; an empty value sends no argument.
+func (w *World) SetDecoder(name string, decode func(value string) (any, error)) {
+	w.decoders[name] = decode
+}
+
+func (w *World) decode(name, value string) ([]any, error) {
+	if dec, ok := w.decoders[name]; ok {
+		v, err := dec(value)
+		if err != nil {
+			return nil, fmt.Errorf("decoding value %q for %s: %w", value, name, err)
+		}
+		return []any{v}, nil
+	}
+	if value == "" {
+		return nil, nil
+	}
+	return []any{value}, nil
+}
+
+// Set keeps a value for this run under key, for properties to read back
+// with Get (for example a fake they inspect).
+func (w *World) Set(key, value any) { w.values[key] = value }
+
+// Get returns the value kept under key.
+func (w *World) Get(key any) any { return w.values[key] }
+
+// ActiveFault returns the first fault of kind k whose window [At, At+Dur)
+// contains the current virtual time and whose target is target or empty.
+// Scenario code uses it to inject faults the engine cannot reach by
+// itself, such as a payload codec failure.
+func (w *World) ActiveFault(k Kind, target string) (Fault, bool) {
+	now := w.Since()
+	for _, f := range w.plan.Faults {
+		if f.Kind == k && (f.Target == "" || f.Target == target) && now >= f.At && now < f.At+f.Dur {
+			return f, true
+		}
+	}
+	return Fault{}, false
+}
