@@ -33,6 +33,7 @@ type activityRun struct {
 	mu       sync.Mutex
 	hbDetail *commonpb.Payloads // last heartbeat details the server got
 	hbValues []any
+	attempts []AttemptRecord
 }
 
 func (r *activityRun) requestCancel() { r.cancelOnce.Do(func() { close(r.cancelReq) }) }

@@ -145,6 +145,7 @@ func (e *engine) runAttempt(parent context.Context, run *activityRun, n int, cal
 		res = resultName(end.err)
 	}
 	e.trace.hold(run.key, time.Now(), Event{Kind: "act.end", WF: run.wf, Name: run.typ, ID: run.key, Attempt: n, Result: res})
+	e.record(run, at, end, res)
 	return end
 }
 

@@ -128,6 +128,8 @@ func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error)
 	r.Elapsed = time.Since(w.origin)
 	e.outcome(r, stuck)
 	r.Events = e.trace.Events()
+	r.Activities = e.activityRecords()
+	r.CancelRequested = e.cancelRequested
 	checkProperties(r, append(append([]Property(nil), sc.Properties...), c.Properties...))
 	return r, nil
 }

@@ -87,6 +87,10 @@ type Result struct {
 	Events []Event
 	// Elapsed is the virtual time from start to the end of the workflow.
 	Elapsed time.Duration
+	// Activities is the server's view of every scheduled activity.
+	Activities []ActivityRecord
+	// CancelRequested says the workflow was asked to cancel.
+	CancelRequested bool
 	// Violations lists the properties that did not hold.
 	Violations []Violation
 	// Stacks holds the goroutine stacks of a stuck run.

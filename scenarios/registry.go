@@ -1,0 +1,74 @@
+package scenarios
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/temporalsim/temporalsim/sim"
+)
+
+var (
+	mu       sync.Mutex
+	registry = map[string]*sim.Scenario{}
+)
+
+// register adds a scenario to the catalogue; each scenario file calls it
+// from init. Planted-bug variants are named "<scenario>/bug-<what>" and
+// carry a Bug description.
+func register(sc *sim.Scenario) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := registry[sc.Name]; dup {
+		panic("scenarios: duplicate scenario " + sc.Name)
+	}
+	if (sc.Bug != "") != strings.Contains(sc.Name, "/bug-") {
+		panic("scenarios: " + sc.Name + ": planted-bug variants are named <scenario>/bug-<what> and say what the bug is in Bug")
+	}
+	registry[sc.Name] = sc
+}
+
+// All returns every scenario, correct ones and planted-bug variants, by name.
+func All() []*sim.Scenario {
+	mu.Lock()
+	defer mu.Unlock()
+	out := make([]*sim.Scenario, 0, len(registry))
+	for _, sc := range registry {
+		out = append(out, sc)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Correct returns the scenarios without planted bugs: what a swarm runs by
+// default.
+func Correct() []*sim.Scenario { return filter(func(sc *sim.Scenario) bool { return sc.Bug == "" }) }
+
+// Bugs returns the planted-bug variants.
+func Bugs() []*sim.Scenario { return filter(func(sc *sim.Scenario) bool { return sc.Bug != "" }) }
+
+func filter(keep func(*sim.Scenario) bool) []*sim.Scenario {
+	var out []*sim.Scenario
+	for _, sc := range All() {
+		if keep(sc) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+// Lookup finds a scenario by name; the error lists the known names.
+func Lookup(name string) (*sim.Scenario, error) {
+	mu.Lock()
+	sc, ok := registry[name]
+	mu.Unlock()
+	if ok {
+		return sc, nil
+	}
+	var names []string
+	for _, s := range Correct() {
+		names = append(names, s.Name)
+	}
+	return nil, fmt.Errorf("unknown scenario %q (known: %s; simrun list -bugs shows planted-bug variants)", name, strings.Join(names, ", "))
+}

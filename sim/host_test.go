@@ -1,0 +1,38 @@
+package sim_test
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/temporalsim/temporalsim/scenarios"
+	"github.com/temporalsim/temporalsim/sim"
+)
+
+// TestHostMatchesGoTest runs the same seeds in a plain program (through
+// sim.Host, two bubbles at a time) and under go test, and requires the same
+// trace fingerprints.
+func TestHostMatchesGoTest(t *testing.T) {
+	const name, n = "parallel-activities", 40
+	out, err := exec.Command("go", "run", "./testdata/hostmain", name, fmt.Sprint(n)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("hostmain: %v\n%s", err, out)
+	}
+	sc, err := scenarios.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for s := 1; s <= n; s++ {
+		_, plan := sc.Profile.SwarmPlan(sim.Seed(s))
+		r, err := sim.Run(t, sc, sim.Seed(s), plan, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintln(&want, s, r.TraceSHA256())
+	}
+	if got := string(out); got != want.String() {
+		t.Fatalf("fingerprints outside go test differ from those under go test:\n got:\n%s\nwant:\n%s", got, want.String())
+	}
+}

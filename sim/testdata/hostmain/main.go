@@ -1,0 +1,50 @@
+// Command hostmain runs a catalogue scenario outside go test through
+// sim.Host, on two goroutines, and prints each seed's trace fingerprint;
+// TestHostMatchesGoTest compares them with the fingerprints under go test.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/temporalsim/temporalsim/scenarios"
+	"github.com/temporalsim/temporalsim/sim"
+)
+
+func main() {
+	sc, err := scenarios.Lookup(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	n, _ := strconv.Atoi(os.Args[2])
+	sim.Host(func(t *testing.T) int {
+		out := make([]string, n+1)
+		var wg sync.WaitGroup
+		for w := 0; w < 2; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				t.Run(fmt.Sprint("worker", w), func(t *testing.T) {
+					for s := 1 + w; s <= n; s += 2 {
+						_, plan := sc.Profile.SwarmPlan(sim.Seed(s))
+						r, err := sim.Run(t, sc, sim.Seed(s), plan, nil)
+						if err != nil {
+							out[s] = err.Error()
+							continue
+						}
+						out[s] = r.TraceSHA256()
+					}
+				})
+			}()
+		}
+		wg.Wait()
+		for s := 1; s <= n; s++ {
+			fmt.Println(s, out[s])
+		}
+		return 0
+	})
+}
