@@ -245,7 +245,11 @@ func loadManifests(files []string) manifestSet {
 func (r *Replayer) replayFile(path string, manifests manifestSet) Result {
 	res := Result{File: path}
 	fail := func(err error) Result {
-		res.Err = &ReplayError{Kind: Other, File: path, WorkflowType: res.WorkflowType, Message: err.Error(), Err: err}
+		msg := err.Error()
+		if le, ok := err.(*LoadError); ok {
+			msg = le.Reason // Error() would repeat the file name
+		}
+		res.Err = &ReplayError{Kind: Other, File: path, WorkflowType: res.WorkflowType, Message: msg, Err: err}
 		return res
 	}
 	mf := manifests[filepath.Dir(path)]

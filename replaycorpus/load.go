@@ -160,6 +160,10 @@ func validateHistory(h *historypb.History) *LoadError {
 	case len(events) < 3:
 		return &LoadError{Reason: fmt.Sprintf("only %d event(s): a replayable history has at least 3 (started, workflow task scheduled, workflow task started)", len(events))}
 	}
+	first := events[0]
+	if first.GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED {
+		return &LoadError{Reason: fmt.Sprintf("first event is %s, want WorkflowExecutionStarted", eventTypeName(first.GetEventType()))}
+	}
 	for i, e := range events {
 		if e == nil {
 			return &LoadError{Reason: fmt.Sprintf("event %d is null", i+1)}
@@ -167,10 +171,6 @@ func validateHistory(h *historypb.History) *LoadError {
 		if want := int64(i + 1); e.GetEventId() != want {
 			return &LoadError{Reason: fmt.Sprintf("event %d has id %d, want %d: event ids count up from 1 without gaps", i+1, e.GetEventId(), want)}
 		}
-	}
-	first := events[0]
-	if first.GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED {
-		return &LoadError{Reason: fmt.Sprintf("first event is %s, want WorkflowExecutionStarted", eventTypeName(first.GetEventType()))}
 	}
 	if first.GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName() == "" {
 		return &LoadError{Reason: "WorkflowExecutionStarted (event 1) has no workflow type"}
