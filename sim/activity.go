@@ -60,6 +60,7 @@ type attempt struct {
 	hbAck  chan struct{} //
 	done   chan struct{} // closed when the supervisor has decided the attempt
 	cancel context.CancelCauseFunc
+	sink   eventSink
 }
 
 // cancelOnHeartbeat delivers a cancellation request to the activity.
@@ -107,12 +108,17 @@ func (a *activityInbound) executeLocal(ctx context.Context, in *interceptor.Exec
 	defer a.e.attempts.Done()
 	info := activity.GetInfo(ctx)
 	key, f, injected := a.e.localActivityFault(info)
+	sink := &eventSink{}
+	ctx = context.WithValue(ctx, sinkKey{}, &sinkRef{sink: sink, wf: info.WorkflowExecution.ID, key: key, e: a.e})
 	var res any
 	var err error
 	if injected {
 		err = injectedError(f)
 	} else {
 		res, err = a.Next.ExecuteActivity(ctx, in)
+	}
+	for _, ev := range sink.drain() {
+		a.e.trace.holdStamped(key, ev)
 	}
 	a.e.trace.hold(key, time.Now(), Event{Kind: "la.end", WF: info.WorkflowExecution.ID, Name: info.ActivityType.Name,
 		ID: key, Attempt: int(info.Attempt), Result: resultName(err), Fault: f.ID})

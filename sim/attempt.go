@@ -113,6 +113,7 @@ func (e *engine) runAttempt(parent context.Context, run *activityRun, n int, cal
 	defer cancelDl()
 	at.cancel = cancel
 	actx = context.WithValue(actx, attemptKey{}, at)
+	actx = context.WithValue(actx, sinkKey{}, &sinkRef{sink: &at.sink, wf: run.wf, key: run.key, e: e})
 	ev := Event{Kind: "act.start", WF: run.wf, Name: run.typ, ID: run.key, Attempt: n, Detail: "worker=" + itoa(at.gen.n)}
 	if len(at.faults) > 0 {
 		ev.Fault = at.faults[0].ID
@@ -135,6 +136,9 @@ func (e *engine) runAttempt(parent context.Context, run *activityRun, n int, cal
 	}()
 
 	end := e.watchAttempt(at, results, deadline, dlType)
+	for _, ev := range at.sink.drain() {
+		e.trace.holdStamped(run.key, ev)
+	}
 	close(at.done)
 	cancel(context.Canceled)
 	res := "ok"

@@ -91,6 +91,13 @@ func (t *Trace) hold(key string, now time.Time, e Event) {
 	t.mu.Unlock()
 }
 
+// holdStamped buffers an event whose T is already set.
+func (t *Trace) holdStamped(key string, e Event) {
+	t.mu.Lock()
+	t.pending[key] = append(t.pending[key], e)
+	t.mu.Unlock()
+}
+
 // flush appends the buffered events of key.
 func (t *Trace) flush(key string) {
 	t.mu.Lock()

@@ -61,6 +61,7 @@ func (i *workflowInbound) ExecuteWorkflow(ctx workflow.Context, in *interceptor.
 		}
 	}
 	i.e.trace.add(time.Now(), ev)
+	ctx = workflow.WithValue(ctx, engineKey{}, i.e)
 	res, err := i.Next.ExecuteWorkflow(ctx, in)
 	i.e.hooks.sync()
 	i.e.trace.add(time.Now(), Event{Kind: "wf.end", WF: info.WorkflowExecution.ID, Name: info.WorkflowType.Name, Result: resultName(err)})
