@@ -61,10 +61,16 @@ type attempt struct {
 	done   chan struct{} // closed when the supervisor has decided the attempt
 	cancel context.CancelCauseFunc
 	sink   eventSink
+	// cancelDelivered is set (by the supervisor) when a heartbeat carried
+	// the cancellation; the SDK then reports ctx.Err() as a cancellation.
+	cancelDelivered bool
 }
 
 // cancelOnHeartbeat delivers a cancellation request to the activity.
-func (at *attempt) cancelOnHeartbeat() { at.cancel(context.Canceled) }
+func (at *attempt) cancelOnHeartbeat() {
+	at.cancelDelivered = true
+	at.cancel(context.Canceled)
+}
 
 type attemptKey struct{}
 

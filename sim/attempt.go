@@ -39,7 +39,7 @@ func (e *engine) supervise(ctx context.Context, run *activityRun, call func(cont
 			return nil, temporal.NewCanceledError()
 		}
 		delay, ok := e.retryDelay(run, n, last)
-		if !ok {
+		if !ok || e.workflowClosed() {
 			return nil, finalError(last, run)
 		}
 		e.trace.hold(run.key, time.Now(), Event{Kind: "act.backoff", WF: run.wf, Name: run.typ, ID: run.key, Attempt: n, Detail: delay.String()})
@@ -219,6 +219,9 @@ func (e *engine) watchAttempt(at *attempt, results chan attemptEnd, deadline tim
 			at.hbAck <- struct{}{}
 		}
 		if got != nil && !lost {
+			if at.cancelDelivered && errors.Is(got.err, context.Canceled) {
+				got.err = temporal.NewCanceledError()
+			}
 			return *got
 		}
 	}

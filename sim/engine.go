@@ -36,6 +36,7 @@ type engine struct {
 	gen        *workerGen
 
 	cancelRequested bool // the workflow was asked to cancel (event loop only)
+	closed          bool // the workflow has closed; no more retries
 
 	stop     chan struct{} // closed when the run is over
 	attempts sync.WaitGroup
@@ -108,6 +109,12 @@ func (e *engine) takeRun(h map[string]*commonpb.Payload) *activityRun {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.runs[key]
+}
+
+func (e *engine) workflowClosed() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.closed
 }
 
 func (e *engine) currentGen() *workerGen {

@@ -104,7 +104,7 @@ func failureName(f *failurepb.Failure) string {
 		}
 		return "ApplicationError"
 	case f.GetTimeoutFailureInfo() != nil:
-		return "TimeoutError:" + strings.TrimPrefix(f.GetTimeoutFailureInfo().GetTimeoutType().String(), "TIMEOUT_TYPE_")
+		return "TimeoutError:" + timeoutName(f.GetTimeoutFailureInfo().GetTimeoutType())
 	case f.GetCanceledFailureInfo() != nil:
 		return "CanceledError"
 	case f.GetTerminatedFailureInfo() != nil:
@@ -125,8 +125,10 @@ func failureName(f *failurepb.Failure) string {
 // worker they run on is stopped.
 var errWorkerShutdown = errors.New("sim: worker shut down")
 
+// timeoutName is the timeout type's proto name without its prefix, such
+// as START_TO_CLOSE (the enum's String method gives CamelCase).
 func timeoutName(t enumspb.TimeoutType) string {
-	return strings.TrimPrefix(t.String(), "TIMEOUT_TYPE_")
+	return strings.TrimPrefix(enumspb.TimeoutType_name[int32(t)], "TIMEOUT_TYPE_")
 }
 
 func injectedError(f Fault) error {

@@ -119,19 +119,57 @@ func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error)
 		return nil, err
 	}
 	stuck, stacks := e.execute(c)
-	close(e.stop)
-	e.attempts.Wait()
+	elapsed := time.Since(w.origin)
+	e.drain(stuck)
 	e.gate.close()
 	e.trace.flushAll()
 
 	r := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: w, Stacks: stacks}
-	r.Elapsed = time.Since(w.origin)
+	r.Elapsed = elapsed
 	e.outcome(r, stuck)
 	r.Events = e.trace.Events()
 	r.Activities = e.activityRecords()
 	r.CancelRequested = e.cancelRequested
 	checkProperties(r, append(append([]Property(nil), sc.Properties...), c.Properties...))
 	return r, nil
+}
+
+// DrainLimit is how much virtual time activities still running when the
+// workflow closes get to finish. A server cancels them (they learn of it
+// with their next heartbeat) and retries none of them; an activity that
+// neither heartbeats nor returns within the limit is cut off and its
+// attempt ends as run-over.
+const DrainLimit = time.Hour
+
+// drain lets activities of the closed workflow end as they would on a
+// server, then stops whatever is left.
+func (e *engine) drain(stuck bool) {
+	e.mu.Lock()
+	e.closed = true
+	runs := make([]*activityRun, 0, len(e.runs))
+	for _, k := range sortedKeys(e.runs) {
+		runs = append(runs, e.runs[k])
+	}
+	e.mu.Unlock()
+	for _, run := range runs {
+		run.requestCancel()
+	}
+	done := make(chan struct{})
+	go func() {
+		e.attempts.Wait()
+		close(done)
+	}()
+	if !stuck {
+		t := time.NewTimer(DrainLimit)
+		select {
+		case <-done:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+	close(e.stop)
+	<-done
 }
 
 // errBudget unwinds the event loop when the virtual-time budget runs out.
@@ -178,6 +216,13 @@ func (e *engine) outcome(r *Result, stuck bool) {
 		return
 	}
 	err := e.env.GetWorkflowError()
+	// The test environment wraps the workflow's error in a
+	// WorkflowExecutionError, as a client would; the outcome is about
+	// what the workflow returned.
+	var wee *temporal.WorkflowExecutionError
+	if errors.As(err, &wee) {
+		err = errors.Unwrap(wee)
+	}
 	r.Err, r.ErrType = err, ErrorType(err)
 	top, _, _ := strings.Cut(r.ErrType, ">")
 	switch {
