@@ -1,0 +1,54 @@
+// Package harness is what a user calls from go test: property-based fault
+// checks of a scenario on pgregory.net/rapid, shrinking, one-line
+// reproduction, and the property library.
+//
+// A check in a user's _test.go file:
+//
+//	func TestCheckout(t *testing.T) {
+//		harness.Check(t, &sim.Scenario{
+//			Name:    "checkout",
+//			Profile: sim.Profile{Kinds: []sim.Kind{sim.ActivityError, sim.WorkerShutdown}, Activities: []string{"Charge"}},
+//			Setup: func(w *sim.World) sim.Case {
+//				w.RegisterWorkflow(CheckoutWorkflow)
+//				w.RegisterActivity(&Activities{Clock: w.Clock()})
+//				return sim.Case{Workflow: CheckoutWorkflow, Args: []any{"order-1"}}
+//			},
+//			Properties: append(harness.Safety(), harness.Outcomes(sim.Completed, sim.Failed)),
+//		})
+//	}
+//
+// Check replays the plans earlier failures saved under
+// testdata/temporalsim/<Test>/, then lets rapid generate fault plans (a
+// swarm configuration of fault kinds, then the faults) and run seeds.
+// When a property fails, it shrinks the plan, saves it, and fails the test
+// with the property, the plan, a trace excerpt and the commands that
+// reproduce it:
+//
+//	go test ./pkg -run '^TestCheckout$' -rapid.seed=1234
+//	go run ./cmd/simrun run NAME -seed 3 -plan pkg/testdata/temporalsim/TestCheckout/NAME-3.plan
+//
+// (the simrun line for catalogue scenarios only).
+//
+// Flags and environment (they win over options, so CI can scale every
+// check at once):
+//
+//	-sim.checks N             SIM_CHECKS             plans per Check (default 100, 20 with -short)
+//	-sim.seed S               SIM_SEED               run only seed S's swarm plan, as simrun run -seed S
+//	-sim.checkdeterminism     SIM_CHECK_DETERMINISM  run every plan twice and diff the traces
+//
+// rapid's own flags apply too: -rapid.seed and -rapid.failfile reproduce
+// a search, -rapid.v shows every draw. -rapid.checks does not apply: use
+// -sim.checks.
+//
+// The package map:
+//
+//	check.go    Check and Find: replay saved plans, search, conclude
+//	rapid.go    the rapid search and the TB that keeps rapid's failure for the report
+//	gen.go      Swarm and Plans, rapid generators of configurations and plans
+//	shrink.go   Shrink, deterministic delta debugging of a failing plan
+//	report.go   Failure, its report, trace excerpts, reproduction commands
+//	persist.go  plan files: saving, replaying, reading
+//	options.go  Option values, -sim.* flags and SIM_* variables
+//	repro.go    module root, package path and simrun invocation for commands
+//	props.go    the property library: Safety, Outcomes, Terminates, ...
+package harness
