@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -174,6 +176,7 @@ func generatedFiles() map[string][]byte {
 		"testdata/order/order_partial.json":       order,
 		"testdata/order/" + ManifestFile:          orderManifest(),
 	}
+	addFuzzSeeds(files)
 	return files
 }
 
@@ -239,6 +242,35 @@ func TestTestdataUpToDate(t *testing.T) {
 		got, err := os.ReadFile(path)
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("%s is not what the test generators make (%v): run go test -run TestTestdataUpToDate -update", path, err)
+		}
+	}
+}
+
+// addFuzzSeeds writes the seed corpus of FuzzParseHistory: every dialect and
+// invalid fixture, and small inputs at the edges of what ParseHistory
+// accepts, each with a few LastEventID values.
+func addFuzzSeeds(files map[string][]byte) {
+	seeds := map[string][]byte{
+		"empty_object":   []byte("{}"),
+		"empty_array":    []byte("[]"),
+		"null":           []byte("null"),
+		"bom":            []byte("\xef\xbb\xbf{\"events\": []}"),
+		"minimal":        []byte(eventsJSON(1, 2, 3)),
+		"gap":            []byte(eventsJSON(1, 2, 4)),
+		"response_empty": []byte(`{"history": {}}`),
+		"events_null":    []byte(`{"events": [null]}`),
+		"bad_enum":       []byte(`[{"eventId": "1", "eventType": "EVENT_TYPE_NOPE"}]`),
+		"number_enum":    []byte(`[{"eventId": 1, "eventType": 1, "workflowExecutionStartedEventAttributes": {"workflowType": {"name": "W"}}}, {"eventId": 2, "eventType": 9999}, {"eventId": 3, "eventType": 5}]`),
+	}
+	for path, data := range files {
+		if strings.HasPrefix(path, "testdata/dialects/") || strings.HasPrefix(path, "testdata/invalid/") {
+			seeds[strings.TrimSuffix(filepath.Base(path), ".json")] = data
+		}
+	}
+	for name, data := range seeds {
+		for _, last := range []int64{0, 3, 12} {
+			seed := fmt.Sprintf("go test fuzz v1\n[]byte(%s)\nint64(%d)\n", strconv.Quote(string(data)), last)
+			files[fmt.Sprintf("testdata/fuzz/FuzzParseHistory/%s_%d", name, last)] = []byte(seed)
 		}
 	}
 }
