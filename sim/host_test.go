@@ -6,23 +6,20 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/temporalsim/temporalsim/scenarios"
 	"github.com/temporalsim/temporalsim/sim"
+	"github.com/temporalsim/temporalsim/sim/internal/simtest"
 )
 
 // TestHostMatchesGoTest runs the same seeds in a plain program (through
 // sim.Host, two bubbles at a time) and under go test, and requires the same
 // trace fingerprints.
 func TestHostMatchesGoTest(t *testing.T) {
-	const name, n = "parallel-activities", 40
-	out, err := exec.Command("go", "run", "./testdata/hostmain", name, fmt.Sprint(n)).CombinedOutput()
+	const n = 40
+	out, err := exec.Command("go", "run", "./testdata/hostmain", fmt.Sprint(n)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("hostmain: %v\n%s", err, out)
 	}
-	sc, err := scenarios.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := simtest.FanOut(4)
 	var want strings.Builder
 	for s := 1; s <= n; s++ {
 		_, plan := sc.Profile.SwarmPlan(sim.Seed(s))

@@ -102,9 +102,14 @@ func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error)
 	interceptors := append([]interceptor.WorkerInterceptor{&engineInterceptor{e: e}}, w.interceptors...)
 	env.SetWorkerOptions(worker.Options{Interceptors: append(interceptors, &faultInterceptor{})})
 	env.SetStartTime(w.origin)
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: sc.Name, TaskQueue: "temporalsim"})
+	// A server gives workflows no run timeout unless asked; the test
+	// environment defaults to ten years. The budget must stop a run first.
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: sc.Name, TaskQueue: "temporalsim", WorkflowExecutionTimeout: budget + time.Hour})
 	env.SetTestTimeout(2 * budget)
 	e.listen()
+	if err := e.scheduleTimedFaults(); err != nil {
+		return nil, err
+	}
 	hooks.pinRunning()
 	e.gate = newGate(e.trace.flush)
 
@@ -114,9 +119,6 @@ func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error)
 	}
 	for _, f := range plan.Faults {
 		e.trace.add(w.origin, Event{Kind: "plan.fault", Fault: f.ID, Detail: f.String()})
-	}
-	if err := e.scheduleTimedFaults(); err != nil {
-		return nil, err
 	}
 	stuck, stacks := e.execute(c)
 	elapsed := time.Since(w.origin)

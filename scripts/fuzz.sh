@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# fuzz.sh runs every fuzz target in the module, one after another, for
+# FUZZTIME each (default 10s; the nightly job sets 5m). Targets are found with
+# `go test -list`, so a new Fuzz function is picked up without editing this
+# file. New failing inputs land in the package's testdata/fuzz/<Target>/, where
+# plain `go test` replays them from then on.
+#
+#   scripts/fuzz.sh [packages...]      (default ./...)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+fuzztime="${FUZZTIME:-10s}"
+pkgs=("$@")
+((${#pkgs[@]})) || pkgs=(./...)
+
+# go test -list prints each package's matching names, then the package's
+# "ok <import path> <time>" line; pair every name with that path.
+listing="$(go test -run='^$' -list='^Fuzz' "${pkgs[@]}")"
+targets="$(awk '/^Fuzz/ { names[n++] = $1; next }
+	$1 == "ok" { for (i = 0; i < n; i++) print $2, names[i]; n = 0 }' <<<"$listing")"
+
+if [[ -z "$targets" ]]; then
+	echo "fuzz: no fuzz targets in ${pkgs[*]}"
+	exit 0
+fi
+
+failed=()
+while read -r pkg name; do
+	echo "fuzz: $name in $pkg for $fuzztime"
+	if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" "$pkg"; then
+		failed+=("$pkg $name")
+		echo "fuzz: $name failed; the input is under $pkg's testdata/fuzz/$name/, rerun it with:"
+		echo "  go test -run='^${name}\$' $pkg"
+	fi
+done <<<"$targets"
+
+if ((${#failed[@]})); then
+	echo "fuzz: ${#failed[@]} target(s) failed: ${failed[*]}"
+	exit 1
+fi
