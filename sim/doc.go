@@ -1,0 +1,71 @@
+// Package sim is the deterministic simulation engine: it runs one scenario
+// under one fault plan and one seed, on virtual time, and returns the
+// outcome, the trace and the property violations.
+//
+// # What a run is
+//
+// Run opens a testing/synctest bubble and runs the SDK's
+// TestWorkflowEnvironment inside it. In the bubble every wall-clock wait
+// (timers, tickers, context deadlines) is virtual and skips ahead as soon
+// as every goroutine is blocked, so a run that spans a simulated year takes
+// milliseconds. Activity code gets the same clock through World.Clock, a
+// github.com/benbjohnson/clock Clock (production code passes clock.New()).
+//
+// # Determinism
+//
+// The same scenario, seed and plan give the byte-identical trace under any
+// GOMAXPROCS, with or without -race, under go test or in a plain program
+// (Host):
+//
+//   - Everything random comes from Seed.Stream(name), one PCG stream per
+//     consumer.
+//   - Workflow time equals activity time after every step (clocksync.go):
+//     the environment's mock clock is slaved to the bubble's clock.
+//   - Activities that finish at the same virtual instant are released to
+//     the workflow in key order, never goroutine order (gate.go), and every
+//     decision the engine takes about an attempt is taken after the bubble
+//     settles, from virtual time and state alone (attempt.go).
+//   - Events from activity goroutines are buffered per activity and placed
+//     when the engine releases it; the trace is finally sorted by virtual
+//     time, stably.
+//
+// # What the engine emulates
+//
+// The SDK test environment departs from a real server in ways that matter
+// for fault testing. The engine plays the server for activities instead:
+//
+//   - Retries follow the server's defaults (unlimited attempts, maximum
+//     interval 100x the initial one), not the test environment's (ten
+//     attempts, maximum interval equal to the initial one).
+//   - Start-to-close, schedule-to-close and heartbeat timeouts end the
+//     attempt at the deadline and are retried as a server retries them;
+//     the test environment only marks a timeout when the activity returns,
+//     and never retries one.
+//   - A workflow's cancellation request reaches an activity with its next
+//     heartbeat, as the server's heartbeat response carries it; the test
+//     environment never cancels the activity's context. An activity that
+//     does not heartbeat never learns of it.
+//   - Worker shutdown closes the worker stop channel, cancels running
+//     attempts after the grace period, drops their results (the worker is
+//     gone) and lets the server notice through the heartbeat or
+//     start-to-close timeout, then retries on a new worker.
+//   - When the workflow closes, running activities are cancel-requested
+//     and get DrainLimit of virtual time to end; none is retried.
+//
+// Not emulated (the second engine in DESIGN.md addresses these): workflow
+// replay after a worker restart or cache eviction (the test environment
+// never replays), WaitForCancellation on activities (the test environment
+// reports the cancellation to the workflow at once), schedule-to-start
+// timeouts, heartbeat throttling, the activity retry state on errors
+// (RetryState is unspecified), and continue-as-new chains (a run ends with
+// Outcome ContinuedAsNew).
+//
+// # Files
+//
+// seed.go (streams), plan.go and plan_parse.go (faults as data),
+// profile.go (what faults apply; swarm configurations), scenario.go and
+// world.go (what users write against), run.go (Run), inject.go (timed
+// faults), workflow.go, activity.go and attempt.go (the interceptors that
+// play the server), gate.go, clocksync.go, trace.go, records.go, emit.go,
+// host.go (running outside go test).
+package sim
