@@ -25,7 +25,7 @@ type Options struct {
 	NamedWorkflows map[string]any
 	// Register, if set, is called on every SDK replayer after the
 	// registrations above, for anything else (dynamic workflows,
-	// registration options).
+	// registration options). It may run on several goroutines at once.
 	Register func(worker.WorkflowReplayer)
 
 	// DataConverter, FailureConverter, Interceptors and ContextPropagators
