@@ -15,17 +15,22 @@ pkgs=("$@")
 
 # go test -list prints each package's matching names, then the package's
 # "ok <import path> <time>" line; pair every name with that path.
-listing="$(go test -run='^$' -list='^Fuzz' "${pkgs[@]}")"
+failed=()
+if ! listing="$(go test -run='^$' -list='^Fuzz' "${pkgs[@]}" 2>&1)"; then
+	# A package that does not build has no targets to list; say so, and
+	# still fuzz the packages that do.
+	grep -v -E '^(Fuzz|ok|\?)' <<<"$listing" || true
+	failed+=("(listing)")
+fi
 targets="$(awk '/^Fuzz/ { names[n++] = $1; next }
 	$1 == "ok" { for (i = 0; i < n; i++) print $2, names[i]; n = 0 }' <<<"$listing")"
 
 if [[ -z "$targets" ]]; then
 	echo "fuzz: no fuzz targets in ${pkgs[*]}"
-	exit 0
 fi
 
-failed=()
 while read -r pkg name; do
+	[[ -n "$name" ]] || continue
 	echo "fuzz: $name in $pkg for $fuzztime"
 	if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" "$pkg"; then
 		failed+=("$pkg $name")
@@ -35,6 +40,6 @@ while read -r pkg name; do
 done <<<"$targets"
 
 if ((${#failed[@]})); then
-	echo "fuzz: ${#failed[@]} target(s) failed: ${failed[*]}"
+	printf "fuzz: failed: %s\n" "${failed[@]}"
 	exit 1
 fi
