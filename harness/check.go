@@ -43,11 +43,13 @@ func Check(t *testing.T, sc *sim.Scenario, opts ...Option) {
 // parse. Tests of the harness itself, and tests that expect a planted bug
 // to be found, use it.
 func Find(t *testing.T, sc *sim.Scenario, opts ...Option) (*Failure, error) {
+	t.Helper()
 	f, _, err := find(t, sc, opts)
 	return f, err
 }
 
 func find(t *testing.T, sc *sim.Scenario, opts []Option) (*Failure, *stats, error) {
+	t.Helper()
 	if sc == nil || sc.Setup == nil {
 		return nil, nil, errors.New("harness: the scenario has no Setup: it needs one that registers the workflow and its activities and returns the Case to run")
 	}
@@ -107,6 +109,9 @@ func (s *search) trial(seed sim.Seed, cfg *sim.SwarmConfig, plan sim.Plan) *tria
 	tr := &trial{seed: seed, cfg: cfg, plan: plan}
 	tr.res, tr.err = runScenario(s.t, s.sc, seed, plan, &sim.Options{Config: tr.cfg})
 	s.st.add(tr.res)
+	if tr.err == nil {
+		tr.err = unregistered(s.sc, tr.res)
+	}
 	if tr.err != nil || !s.cfg.determinism {
 		return tr
 	}
@@ -164,6 +169,22 @@ func runScenario(t *testing.T, sc *sim.Scenario, seed sim.Seed, plan sim.Plan, o
 		return nil, setupErr
 	}
 	return res, err
+}
+
+// unregistered reports a run that failed because Setup did not register
+// an activity: a mistake in the test, not a property failure, and one
+// that properties which do not look at the outcome would miss.
+func unregistered(sc *sim.Scenario, r *sim.Result) error {
+	if r.Err == nil {
+		return nil
+	}
+	msg := r.Err.Error()
+	for _, sdkMsg := range []string{"no activity is registered", "unable to find activityType"} {
+		if i := strings.Index(msg, sdkMsg); i >= 0 {
+			return fmt.Errorf("harness: scenario %s: %s: Setup must register every activity the workflow calls (w.RegisterActivity)", sc.Name, msg[i:])
+		}
+	}
+	return nil
 }
 
 var contextType = reflect.TypeFor[workflow.Context]()

@@ -127,6 +127,7 @@ func (s *search) planDir() string {
 
 // save writes the failure's shrunk plan under PlanDir and records where.
 func (s *search) save(f *Failure) {
+	s.t.Helper()
 	if s.cfg.planDir == "" {
 		return
 	}
@@ -149,6 +150,7 @@ func (s *search) save(f *Failure) {
 // replaySaved runs this test's saved plans for the scenario, in name
 // order, and returns the first that still fails.
 func (s *search) replaySaved() (*Failure, error) {
+	s.t.Helper()
 	if s.cfg.planDir == "" {
 		return nil, nil
 	}

@@ -77,26 +77,20 @@ func (f *Failure) Error() string { return f.Report() }
 func (f *Failure) Report() string {
 	var b strings.Builder
 	f.writeWhat(&b)
-	fmt.Fprintf(&b, "\nplan (seed %d, %d faults", f.Seed, len(f.Plan.Faults))
-	if len(f.Found.Faults) != len(f.Plan.Faults) {
-		fmt.Fprintf(&b, ", shrunk from %d", len(f.Found.Faults))
-	}
-	b.WriteString("):\n")
-	b.WriteString(indent(f.Plan.String()))
-	if len(f.Plan.Faults) == 0 {
-		b.WriteString("  (no faults: the seed alone fails)\n")
-	}
-	if f.Config != nil {
-		fmt.Fprintf(&b, "swarm config: %s\n", f.Config)
-	}
+	f.writePlan(&b)
 	if r := f.Result; r != nil {
 		fmt.Fprintf(&b, "\nrun: outcome %s", r.Outcome)
 		if r.Err != nil {
 			fmt.Fprintf(&b, " (%s: %v)", r.ErrType, r.Err)
 		}
 		fmt.Fprintf(&b, " at %s virtual, trace sha256 %s\n", r.Elapsed, r.TraceSHA256())
-		b.WriteString("trace excerpt:\n")
-		b.WriteString(indent(Excerpt(r.Events, 8, 12)))
+		if d := f.Divergence; d != nil {
+			fmt.Fprintf(&b, "trace of run 1 around event %d:\n", d.Index)
+			b.WriteString(indent(excerptAround(r.Events, d.Index, 6, 3)))
+		} else {
+			b.WriteString("trace excerpt:\n")
+			b.WriteString(indent(Excerpt(r.Events, 8, 12)))
+		}
 	}
 	b.WriteString("\nreproduce:\n")
 	for _, c := range f.Commands() {
@@ -106,6 +100,21 @@ func (f *Failure) Report() string {
 		fmt.Fprintf(&b, "the plan is saved in %s; go test replays it before generating new plans until you delete it\n", f.PlanFile)
 	}
 	return b.String()
+}
+
+func (f *Failure) writePlan(b *strings.Builder) {
+	fmt.Fprintf(b, "\nplan (seed %d, %s", f.Seed, plural(len(f.Plan.Faults), "fault"))
+	if len(f.Found.Faults) != len(f.Plan.Faults) {
+		fmt.Fprintf(b, ", shrunk from %d", len(f.Found.Faults))
+	}
+	b.WriteString("):\n")
+	b.WriteString(indent(f.Plan.String()))
+	if len(f.Plan.Faults) == 0 {
+		b.WriteString("  (no faults: the seed alone fails)\n")
+	}
+	if f.Config != nil {
+		fmt.Fprintf(b, "swarm config: %s\n", f.Config)
+	}
 }
 
 func (f *Failure) writeWhat(b *strings.Builder) {
@@ -131,9 +140,9 @@ func eventOrEnd(e *sim.Event) string {
 }
 
 // Commands are the lines that reproduce the failure: go test (with an
-// anchored -run and rapid's seed or fail file, or -sim.seed), and, for
-// catalogue scenarios, simrun run on the saved plan. Both run from the
-// module root.
+// anchored -run and rapid's seed or fail file, or -sim.seed; a saved plan
+// needs neither, as go test replays it first), and, for catalogue
+// scenarios, simrun run on the saved plan. Both run from the module root.
 func (f *Failure) Commands() []string {
 	pkg, root, _ := packageDir()
 	test := "go test"
@@ -141,11 +150,14 @@ func (f *Failure) Commands() []string {
 		test += " " + pkg
 	}
 	test += " -run " + shellQuote(anchoredRun(f.Test))
+	if f.Divergence != nil {
+		test += " -sim.checkdeterminism"
+	}
 	var out []string
 	switch {
 	case f.Source == SourceSeed:
 		out = append(out, fmt.Sprintf("%s -sim.seed=%d", test, f.Seed))
-	case f.Source == SourceSaved:
+	case f.Source == SourceSaved || (f.Divergence != nil && f.PlanFile != ""):
 		out = append(out, test+"   # replays the saved plan")
 	case f.RapidSeed != 0:
 		out = append(out, fmt.Sprintf("%s -rapid.seed=%d", test, f.RapidSeed))
@@ -196,6 +208,30 @@ func Excerpt(events []sim.Event, head, tail int) string {
 		prev = i
 	}
 	return b.String()
+}
+
+// excerptAround renders events i-before through i+after.
+func excerptAround(events []sim.Event, i, before, after int) string {
+	var b strings.Builder
+	lo, hi := max(0, i-before), min(len(events), i+after+1)
+	if lo > 0 {
+		fmt.Fprintf(&b, "... (%d events)\n", lo)
+	}
+	for k := lo; k < hi; k++ {
+		mark := "  "
+		if k == i {
+			mark = "> "
+		}
+		b.WriteString(mark + strings.TrimRight(events[k].String(), " ") + "\n")
+	}
+	return b.String()
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func indent(s string) string {

@@ -31,6 +31,9 @@ func packageDir() (pkg, root string, ok bool) {
 			if err != nil {
 				return "", "", false
 			}
+			if rel == "." {
+				return ".", dir, true
+			}
 			return "./" + filepath.ToSlash(rel), dir, true
 		}
 		if filepath.Dir(dir) == dir {
