@@ -13,7 +13,6 @@ import (
 
 	"github.com/benbjohnson/clock"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -92,8 +91,8 @@ func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error)
 	if budget <= 0 {
 		budget = DefaultBudget
 	}
-	w := &World{seed: seed, env: env, clk: clock.New(), origin: time.Now(), plan: plan,
-		dc: converter.GetDefaultDataConverter(), decoders: map[string]func(string) (any, error){}, values: map[any]any{}}
+	w := NewWorld(seed, plan, clock.New(), env)
+	w.env = env
 	e := newEngine(w, env, hooks, budget)
 	c := sc.Setup(w)
 	if c.Workflow == nil {

@@ -19,7 +19,8 @@ import (
 // engine's own types.
 type World struct {
 	seed         Seed
-	env          *testsuite.TestWorkflowEnvironment
+	reg          Registrar
+	env          *testsuite.TestWorkflowEnvironment // nil outside the engine
 	clk          clock.Clock
 	origin       time.Time
 	plan         Plan
@@ -47,22 +48,54 @@ func (w *World) Since() time.Duration { return w.clk.Now().Sub(w.origin) }
 // Plan is the fault plan this run is driven by.
 func (w *World) Plan() Plan { return w.plan }
 
+// Registrar is what a World's registrations go to: the SDK test
+// environment under the engine, or a worker.Worker when a scenario runs
+// against a real server (both satisfy it).
+type Registrar interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+	RegisterActivityWithOptions(a any, options activity.RegisterOptions)
+}
+
+// NewWorld makes a World outside the engine, for running a scenario's
+// Setup against a real worker: registrations go to r, the clock is clk
+// (clock.New() in real time), the plan's faults are what ActiveFault
+// reports. Interceptors and DataConverter tell the caller how to build
+// the worker and client.
+func NewWorld(seed Seed, plan Plan, clk clock.Clock, r Registrar) *World {
+	return &World{seed: seed, reg: r, clk: clk, origin: clk.Now(), plan: plan,
+		dc: converter.GetDefaultDataConverter(), decoders: map[string]func(string) (any, error){}, values: map[any]any{}}
+}
+
 // RegisterWorkflow registers a workflow function.
-func (w *World) RegisterWorkflow(fn any) { w.env.RegisterWorkflow(fn) }
+func (w *World) RegisterWorkflow(fn any) {
+	w.reg.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{})
+}
 
 // RegisterWorkflowWithOptions registers a workflow function under options.
 func (w *World) RegisterWorkflowWithOptions(fn any, o workflow.RegisterOptions) {
-	w.env.RegisterWorkflowWithOptions(fn, o)
+	w.reg.RegisterWorkflowWithOptions(fn, o)
 }
 
 // RegisterActivity registers an activity function or a struct whose
 // exported methods are activities.
-func (w *World) RegisterActivity(a any) { w.env.RegisterActivity(a) }
+func (w *World) RegisterActivity(a any) {
+	w.reg.RegisterActivityWithOptions(a, activity.RegisterOptions{})
+}
 
 // RegisterActivityWithOptions registers an activity under options.
 func (w *World) RegisterActivityWithOptions(a any, o activity.RegisterOptions) {
-	w.env.RegisterActivityWithOptions(a, o)
+	w.reg.RegisterActivityWithOptions(a, o)
 }
+
+// Interceptors lists the interceptors added with AddInterceptor, outermost
+// first.
+func (w *World) Interceptors() []interceptor.WorkerInterceptor {
+	return append([]interceptor.WorkerInterceptor(nil), w.interceptors...)
+}
+
+// Decode turns a plan's text value for the signal, update or query called
+// name into the arguments to send (see SetDecoder).
+func (w *World) Decode(name, value string) ([]any, error) { return w.decode(name, value) }
 
 // AddInterceptor adds a worker interceptor. The first added is the
 // outermost. The engine's own interceptors sit outside and inside all of
@@ -75,7 +108,9 @@ func (w *World) AddInterceptor(i interceptor.WorkerInterceptor) {
 // codec) used for workflow and activity payloads.
 func (w *World) SetDataConverter(dc converter.DataConverter) {
 	w.dc = dc
-	w.env.SetDataConverter(dc)
+	if w.env != nil {
+		w.env.SetDataConverter(dc)
+	}
 }
 
 // DataConverter is the run's data converter.
