@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/temporalsim/temporalsim/sim"
+)
+
+// TestShardPartition checks that for any start and N the shards 1..N
+// split a seed range into disjoint parts that cover it, and that
+// seedsInShard counts what feed sends.
+func TestShardPartition(t *testing.T) {
+	for _, start := range []sim.Seed{0, 1, 7, 1 << 40} {
+		for n := uint64(1); n <= 5; n++ {
+			for seeds := uint64(1); seeds <= 11; seeds++ {
+				seen := map[sim.Seed]int{}
+				total := uint64(0)
+				for i := uint64(1); i <= n; i++ {
+					o := swarmOpts{start: start, seeds: seeds, shard: shard{i, n}, scenarios: []*sim.Scenario{{Name: "x"}}}
+					units := make(chan unit)
+					go feed(o, units, make(chan struct{}))
+					got := uint64(0)
+					for u := range units {
+						if !o.shard.has(u.seed, start) {
+							t.Fatalf("start %d shard %d/%d: fed seed %d, which it does not have", start, i, n, u.seed)
+						}
+						seen[u.seed]++
+						got++
+					}
+					if got != o.seedsInShard() {
+						t.Fatalf("start %d seeds %d shard %d/%d: fed %d, seedsInShard says %d", start, seeds, i, n, got, o.seedsInShard())
+					}
+					total += got
+				}
+				if total != seeds || len(seen) != int(seeds) {
+					t.Fatalf("start %d seeds %d N=%d: shards ran %d seeds, %d distinct", start, seeds, n, total, len(seen))
+				}
+				for s := start; s < start+sim.Seed(seeds); s++ {
+					if seen[s] != 1 {
+						t.Fatalf("start %d seeds %d N=%d: seed %d ran %d times", start, seeds, n, s, seen[s])
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestParseInterspersed(t *testing.T) {
+	a := newApp(Config{}, &bytes.Buffer{}, &bytes.Buffer{})
+	fs := a.flags("run", "", "")
+	seed := fs.Int("seed", 0, "")
+	pos, err := fs.parse([]string{"a", "-seed", "3", "b", "--", "-c"})
+	if err != nil || *seed != 3 || !slices.Equal(pos, []string{"a", "b", "-c"}) {
+		t.Fatalf("got %v %v seed %d", pos, err, *seed)
+	}
+}
+
+// TestTimelineOpenSpans lays out a stuck run: an attempt and a workflow
+// that never ended are drawn to the end, and the stop is marked.
+func TestTimelineOpenSpans(t *testing.T) {
+	r := &sim.Result{Scenario: "wf", Outcome: sim.Stuck, Events: []sim.Event{
+		{T: 0, Kind: "wf.start", WF: "wf", Name: "W"},
+		{T: 0, Kind: "act.schedule", WF: "wf", Name: "A", ID: "wf/a0001"},
+		{T: 10, Kind: "act.start", WF: "wf", Name: "A", ID: "wf/a0001", Attempt: 1, Fault: 2},
+		{T: 20, Kind: "fault", Name: "workflow-cancel", Fault: 1},
+		{T: 40, Kind: "run.stuck"},
+	}}
+	tl := layout(r, "simrun run wf -seed 1")
+	var kinds []string
+	for _, l := range tl.Lanes {
+		kinds = append(kinds, l.Kind+":"+l.ID)
+	}
+	if !slices.Equal(kinds, []string{"run:run", "workflow:wf", "activity:wf/a0001"}) {
+		t.Fatalf("lanes %v", kinds)
+	}
+	act := tl.Lanes[2]
+	if len(act.Bars) != 1 || act.Bars[0].Left != "25.000" || act.Bars[0].Width != "75.000" || !strings.Contains(act.Bars[0].Class, "open") {
+		t.Fatalf("open attempt bar %+v", act.Bars)
+	}
+	if wf := tl.Lanes[1]; len(wf.Marks) != 1 || wf.Marks[0].Fault != "f1" || wf.Marks[0].Class != "fault" {
+		t.Fatalf("the cancellation should be a fault mark on the workflow lane: %+v", wf.Marks)
+	}
+	if got := renderTimeline(r, "x"); !bytes.Equal(got, renderTimeline(r, "x")) {
+		t.Fatal("the same result should render the same bytes")
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{"a/bug-x": "a/bug-x", "it's": `'it'\''s'`, "": "''", "a b": "'a b'"} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

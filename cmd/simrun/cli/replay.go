@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/temporalsim/temporalsim/replaycorpus"
+)
+
+// replayJSON is what replay -json prints.
+type replayJSON struct {
+	replaycorpus.Summary
+	Results []replayFileJSON `json:"results"`
+}
+
+type replayFileJSON struct {
+	File         string `json:"file"`
+	WorkflowType string `json:"workflow_type,omitempty"`
+	Events       int    `json:"events"`
+	Expected     string `json:"expected"`
+	Result       string `json:"result"` // "pass" or "fail:KIND"
+	Pass         bool   `json:"pass"`   // the result is the expected one
+	ErrorKind    string `json:"error_kind,omitempty"`
+	EventID      int64  `json:"event_id,omitempty"`
+	Message      string `json:"message,omitempty"`
+}
+
+// replay is `replay PATH...`: replay recorded histories.
+func (a *app) replay(args []string) (job, error) {
+	fs := a.flags("replay", "PATH... [-json]", `
+Replay history files (JSON, as temporal workflow show -o json writes them),
+directories of them, or glob patterns, against the registered workflows, and
+compare each result with the manifest.json next to the file (a clean replay
+when a file has no entry). Failures are classified by kind (missing-command,
+extra-command, command-mismatch, result-mismatch, unknown-event,
+unregistered-workflow-type, deadlock, other) with the event id.
+Exits 1 when a history's replay is not what its manifest expects.`)
+	asJSON := fs.Bool("json", false, "print one JSON object with the totals and a result per file")
+	paths, err := fs.parse(args)
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, errors.New("want at least one history file, directory or pattern")
+	}
+	files, err := expandPaths(paths)
+	if err != nil {
+		return nil, err
+	}
+	return func(t *testing.T) int {
+		results, err := a.replayFiles(t, files)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "%s replay: %s\n", a.cfg.Command, oneLine(err.Error()))
+			return exitUsage
+		}
+		sum := replaycorpus.Summarize(results)
+		if *asJSON {
+			out := replayJSON{Summary: sum, Results: []replayFileJSON{}}
+			for _, r := range results {
+				out.Results = append(out.Results, replayFileJSONOf(r))
+			}
+			a.printJSON(out)
+		} else {
+			a.printReplay(results, sum)
+		}
+		if !sum.OK() {
+			return exitFail
+		}
+		return exitOK
+	}, nil
+}
+
+// expandPaths turns the command line into history files, as
+// replaycorpus's ReplayPaths does, but reports a path that does not exist
+// (or a pattern that matches nothing) as bad input instead of a failed
+// replay.
+func expandPaths(paths []string) ([]string, error) {
+	var files []string
+	seen := map[string]bool{}
+	add := func(fs ...string) {
+		for _, f := range fs {
+			if !seen[filepath.Clean(f)] {
+				seen[filepath.Clean(f)] = true
+				files = append(files, f)
+			}
+		}
+	}
+	for _, p := range paths {
+		info, statErr := os.Stat(p)
+		switch {
+		case statErr == nil && info.IsDir():
+			found, err := replaycorpus.HistoryFiles(p)
+			if err != nil {
+				return nil, err
+			}
+			if len(found) == 0 {
+				return nil, fmt.Errorf("%s: no histories (*.json) in this directory", p)
+			}
+			add(found...)
+		case statErr == nil:
+			add(p)
+		case strings.ContainsAny(p, "*?["):
+			matches, err := filepath.Glob(p)
+			matches = slices.DeleteFunc(matches, func(m string) bool { return filepath.Base(m) == replaycorpus.ManifestFile })
+			if err != nil || len(matches) == 0 {
+				return nil, fmt.Errorf("%s: no files match this pattern", p)
+			}
+			sub, err := expandPaths(matches)
+			if err != nil {
+				return nil, err
+			}
+			add(sub...)
+		case errors.Is(statErr, os.ErrNotExist):
+			return nil, fmt.Errorf("%s: no such file or directory", p)
+		default:
+			return nil, fmt.Errorf("%s: %v", p, statErr)
+		}
+	}
+	return files, nil
+}
+
+func replayFileJSONOf(r replaycorpus.Result) replayFileJSON {
+	out := replayFileJSON{File: r.File, WorkflowType: r.WorkflowType, Events: r.Events, Expected: r.Expected.String(), Result: "pass", Pass: r.Pass}
+	if e := r.Err; e != nil {
+		out.Result = "fail:" + string(e.Kind)
+		out.ErrorKind, out.EventID, out.Message = string(e.Kind), e.EventID, oneLine(e.Message)
+	}
+	return out
+}
+
+func (a *app) printReplay(results []replaycorpus.Result, sum replaycorpus.Summary) {
+	paint := painter(a.stdoutTTY)
+	for _, r := range results {
+		j := replayFileJSONOf(r)
+		status := paint(colorOK, "ok  ")
+		if !r.Pass {
+			status = paint(colorFault, "FAIL")
+		}
+		line := fmt.Sprintf("%s %s: %s", status, r.File, j.Result)
+		if j.Expected != j.Result || !r.Pass {
+			line += " (expected " + j.Expected + ")"
+		}
+		if r.WorkflowType != "" {
+			line += fmt.Sprintf(", %s, %d events", r.WorkflowType, r.Events)
+		}
+		fmt.Fprintln(a.stdout, line)
+		if e := r.Err; e != nil && !r.Pass {
+			where := ""
+			if e.EventID > 0 {
+				where = fmt.Sprintf(" at event %d", e.EventID)
+			}
+			fmt.Fprintf(a.stdout, "     %s%s: %s\n", e.Kind, where, oneLine(e.Message))
+		}
+	}
+	fmt.Fprintln(a.stdout, sum)
+}

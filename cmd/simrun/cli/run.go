@@ -1,0 +1,193 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"testing"
+
+	"github.com/temporalsim/temporalsim/sim"
+)
+
+// runJSON is what run -json prints.
+type runJSON struct {
+	Scenario         string          `json:"scenario"`
+	Seed             uint64          `json:"seed"`
+	Outcome          sim.Outcome     `json:"outcome"`
+	ErrorType        string          `json:"error_type,omitempty"`
+	TraceSHA256      string          `json:"trace_sha256"`
+	VirtualElapsedMS int64           `json:"virtual_elapsed_ms"`
+	Violations       []sim.Violation `json:"violations"`
+	Config           string          `json:"config,omitempty"`
+	Plan             string          `json:"plan"`
+	Events           int             `json:"events"`
+	Repro            string          `json:"repro"`
+}
+
+// runCmd is `run SCENARIO -seed N`: one run, its trace, and its verdict.
+func (a *app) runCmd(args []string) (job, error) {
+	fs := a.flags("run", "SCENARIO -seed N [-plan FILE] [-trace FILE] [-html FILE] [-json]", `
+Run one scenario with one seed and print its trace, outcome and violations.
+Without -plan the fault plan is the one a swarm draws for the seed (its
+configuration is printed), so the trace is byte for byte the swarm's and
+go test's for the same seed. Exits 1 when a property is violated.`)
+	var seed seedFlag
+	fs.Var(&seed, "seed", "the seed to run (required)")
+	planFile := fs.String("plan", "", "run this plan file instead of the seed's swarm plan")
+	traceFile := fs.String("trace", "", "write the trace to `FILE` as JSON lines")
+	htmlFile := fs.String("html", "", "write a self-contained HTML timeline to `FILE`")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of the readable trace")
+	pos, err := fs.parse(args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 1 {
+		return nil, fmt.Errorf("want one scenario name, got %d (%s list shows them)", len(pos), a.cfg.Command)
+	}
+	sc, err := a.scenario(pos[0])
+	if err != nil {
+		return nil, err
+	}
+	if !seed.set {
+		return nil, errors.New("-seed is required (as in -seed 7)")
+	}
+	if err := errors.Join(checkWritable("trace", *traceFile), checkWritable("html", *htmlFile)); err != nil {
+		return nil, err
+	}
+	var cfg *sim.SwarmConfig
+	var plan sim.Plan
+	if *planFile != "" {
+		if plan, err = readPlan(*planFile, sc); err != nil {
+			return nil, err
+		}
+	} else {
+		c, p := sc.Profile.SwarmPlan(seed.seed)
+		cfg, plan = &c, p
+	}
+	repro := a.repro(sc, seed.seed, *planFile)
+	return func(t *testing.T) int {
+		r, err := sim.Run(t, sc, seed.seed, plan, &sim.Options{Config: cfg, OnHang: a.onHang(sc.Name, seed.seed)})
+		if err != nil {
+			fmt.Fprintf(a.stderr, "%s run: %s\n", a.cfg.Command, oneLine(err.Error()))
+			return exitUsage
+		}
+		if err := a.writeRunFiles(r, *traceFile, *htmlFile, repro); err != nil {
+			fmt.Fprintf(a.stderr, "%s run: %s\n", a.cfg.Command, oneLine(err.Error()))
+			return exitUsage
+		}
+		if *asJSON {
+			a.printJSON(runJSONOf(r, repro))
+		} else {
+			a.printRun(r, repro)
+		}
+		if r.Failed() {
+			return exitFail
+		}
+		return exitOK
+	}, nil
+}
+
+func runJSONOf(r *sim.Result, repro string) runJSON {
+	out := runJSON{Scenario: r.Scenario, Seed: uint64(r.Seed), Outcome: r.Outcome, ErrorType: r.ErrType,
+		TraceSHA256: r.TraceSHA256(), VirtualElapsedMS: r.Elapsed.Milliseconds(),
+		Violations: append([]sim.Violation{}, r.Violations...), Plan: r.Plan.String(), Events: len(r.Events), Repro: repro}
+	if r.Config != nil {
+		out.Config = r.Config.String()
+	}
+	return out
+}
+
+func (a *app) writeRunFiles(r *sim.Result, traceFile, htmlFile, repro string) error {
+	if traceFile != "" {
+		if err := writeFileAtomic(traceFile, sim.EncodeJSONL(r.Events)); err != nil {
+			return fmt.Errorf("writing trace: %w", err)
+		}
+	}
+	if htmlFile != "" {
+		if err := writeFileAtomic(htmlFile, renderTimeline(r, repro)); err != nil {
+			return fmt.Errorf("writing timeline: %w", err)
+		}
+	}
+	return nil
+}
+
+// printRun prints a run for a person: header, trace (faults marked, in
+// colour on a terminal), outcome, violations and the repro command.
+func (a *app) printRun(r *sim.Result, repro string) {
+	w := a.stdout
+	paint := painter(a.stdoutTTY)
+	fmt.Fprintf(w, "scenario %s  seed %d\n", r.Scenario, r.Seed)
+	if r.Config != nil {
+		fmt.Fprintf(w, "config: %s\n", r.Config)
+	}
+	fmt.Fprintf(w, "plan: %d faults\n", len(r.Plan.Faults))
+	for _, f := range r.Plan.Faults {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
+	fmt.Fprintln(w, "trace:")
+	for _, e := range r.Events {
+		line := e.String()
+		if isFaultEvent(e) {
+			line = paint(colorFault, line)
+		}
+		fmt.Fprintln(w, line)
+	}
+	printVerdict(w, paint, r)
+	fmt.Fprintf(w, "trace sha256: %s\n", r.TraceSHA256())
+	fmt.Fprintf(w, "reproduce: %s\n", repro)
+}
+
+func printVerdict(w io.Writer, paint func(string, string) string, r *sim.Result) {
+	outcome := string(r.Outcome)
+	if r.ErrType != "" {
+		outcome += " (" + r.ErrType + ")"
+	}
+	fmt.Fprintf(w, "outcome: %s after %s virtual\n", outcome, r.Elapsed)
+	if !r.Failed() {
+		fmt.Fprintln(w, paint(colorOK, "all properties held"))
+		return
+	}
+	fmt.Fprintln(w, paint(colorFault, fmt.Sprintf("%d violations:", len(r.Violations))))
+	for _, v := range r.Violations {
+		fmt.Fprintf(w, "  %s\n", paint(colorFault, v.String()))
+	}
+	if r.Outcome == sim.Stuck && r.Stacks != "" {
+		fmt.Fprintf(w, "goroutines when the run was stopped:\n%s\n", r.Stacks)
+	}
+}
+
+// isFaultEvent reports whether an event is a fault firing or was caused by
+// one (the plan listing at the start of the trace aside).
+func isFaultEvent(e sim.Event) bool {
+	return e.Kind == "fault" || (e.Fault != 0 && e.Kind != "plan.fault")
+}
+
+// repro is the command that reproduces a seed (with a plan file, when the
+// plan came from one).
+func (a *app) repro(sc *sim.Scenario, seed sim.Seed, planFile string) string {
+	s := fmt.Sprintf("%s run %s -seed %d", a.cfg.Command, shellQuote(sc.Name), seed)
+	if planFile != "" {
+		s += " -plan " + shellQuote(planFile)
+	}
+	return s
+}
+
+// onHang reports a run that ran past its wall-clock budget outside virtual
+// time and ends the process: it cannot be stopped, and it is a failure.
+func (a *app) onHang(name string, seed sim.Seed) func(string) {
+	return func(stacks string) {
+		fmt.Fprintf(a.stderr, "%s: scenario %s seed %d ran past its wall-clock budget outside virtual time "+
+			"(a busy loop, a real sleep or blocking I/O in workflow or activity code)\nreproduce: %s run %s -seed %d\ngoroutines:\n%s",
+			a.cfg.Command, name, seed, a.cfg.Command, shellQuote(name), seed, stacks)
+		os.Exit(exitFail)
+	}
+}
+
+func (a *app) printJSON(v any) {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/temporalsim/temporalsim/sim"
+)
+
+// defaultSwarmSeeds is how many seeds a bare `simrun swarm` runs per
+// scenario: enough to exercise every scenario, few enough for seconds.
+const defaultSwarmSeeds = 50
+
+// swarmOpts is a parsed swarm command line.
+type swarmOpts struct {
+	scenarios        []*sim.Scenario
+	start            sim.Seed
+	seeds            uint64        // seeds in the range; 0 when time-boxed
+	duration         time.Duration // time box; 0 when counted
+	shard            shard
+	parallel         int
+	checkDeterminism bool
+	outDir           string
+	html             bool
+	verbose          bool
+}
+
+// swarm is `swarm`: many seeds of many scenarios, in parallel.
+func (a *app) swarm(args []string) (job, error) {
+	fs := a.flags("swarm", "[-scenario NAME|all] [-bugs] [-seeds N | -duration D] [-start S] [-shard I/N] [-parallel P] [-check-determinism] [-out DIR [-html]] [-v] [-json]", fmt.Sprintf(`
+Run seeds start..start+N-1 of each chosen scenario, each with the fault plan
+its seed draws, on P goroutines, and report every seed whose properties did
+not hold with the command that reproduces it. Results are ordered by
+scenario, then seed, whatever order they finish in. Without flags: every
+correct scenario, %d seeds each.
+
+Sharding: seed s belongs to shard ((s-start) mod N)+1, so CI jobs
+-shard 1/N .. N/N together run exactly the seeds of the unsharded run.
+Exits 1 when a seed fails or a determinism check finds two traces differ.`, defaultSwarmSeeds))
+	names := fs.String("scenario", "all", "scenario `NAME`, a comma-separated list, or all")
+	withBugs := fs.Bool("bugs", false, "also run the planted-bug variants (of the chosen scenarios)")
+	seeds := fs.Uint64("seeds", defaultSwarmSeeds, "how many seeds per scenario")
+	duration := fs.Duration("duration", 0, "run seeds until this much wall time has passed (instead of -seeds)")
+	var start seedFlag
+	start.seed = 1
+	fs.Var(&start, "start", "first seed (default 1)")
+	var sh shard
+	fs.Var(&sh, "shard", "run only shard `I/N` of the seeds")
+	parallel := fs.Int("parallel", runtime.GOMAXPROCS(0), "how many seeds run at once")
+	det := fs.Bool("check-determinism", false, "run every seed twice and compare the traces")
+	outDir := fs.String("out", "", "write a plan file per failing seed into `DIR`")
+	html := fs.Bool("html", false, "with -out, also write each failing seed's HTML timeline")
+	verbose := fs.Bool("v", false, "list every seed's outcome and trace fingerprint (with -json: as \"results\")")
+	asJSON := fs.Bool("json", false, "print one JSON object with the totals")
+	pos, err := fs.parse(args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (name scenarios with -scenario)", pos[0])
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	o := swarmOpts{start: start.seed, seeds: *seeds, duration: *duration, shard: sh, parallel: *parallel,
+		checkDeterminism: *det, outDir: *outDir, html: *html, verbose: *verbose}
+	if err := a.checkSwarmOpts(&o, given, *names, *withBugs); err != nil {
+		return nil, err
+	}
+	return func(t *testing.T) int {
+		prog := a.newProgress(o)
+		rep := runSwarm(t, o, prog, a.swarmHooks(o, prog))
+		if *asJSON {
+			a.printJSON(rep.json(o, a.reproName))
+		} else {
+			a.printSwarm(rep, o)
+		}
+		if rep.failures > 0 || rep.mismatches > 0 {
+			return exitFail
+		}
+		return exitOK
+	}, nil
+}
+
+func (a *app) checkSwarmOpts(o *swarmOpts, given map[string]bool, names string, withBugs bool) error {
+	switch {
+	case given["seeds"] && given["duration"]:
+		return errors.New("give -seeds or -duration, not both")
+	case given["duration"] && o.duration <= 0:
+		return fmt.Errorf("-duration %s: want a positive duration, as in 10m", o.duration)
+	case given["duration"]:
+		o.seeds = 0
+	case o.seeds == 0:
+		return errors.New("-seeds 0: want at least one seed")
+	case o.seeds > ^uint64(0)-uint64(o.start):
+		return fmt.Errorf("-start %d -seeds %d runs past the largest seed", o.start, o.seeds)
+	}
+	if o.parallel < 1 {
+		return fmt.Errorf("-parallel %d: want at least 1", o.parallel)
+	}
+	if o.html && o.outDir == "" {
+		return errors.New("-html needs -out DIR")
+	}
+	if o.outDir != "" {
+		if err := os.MkdirAll(o.outDir, 0o755); err != nil {
+			return fmt.Errorf("-out: %w", err)
+		}
+	}
+	scs, err := a.pickScenarios(names, withBugs)
+	if err != nil {
+		return err
+	}
+	o.scenarios = scs
+	return nil
+}
+
+// pickScenarios resolves -scenario and -bugs: "all" is every correct
+// scenario; -bugs adds the planted-bug variants of the chosen ones.
+func (a *app) pickScenarios(names string, withBugs bool) ([]*sim.Scenario, error) {
+	var picked []*sim.Scenario
+	seen := map[string]bool{}
+	add := func(sc *sim.Scenario) {
+		if !seen[sc.Name] {
+			seen[sc.Name] = true
+			picked = append(picked, sc)
+		}
+	}
+	for _, name := range strings.Split(names, ",") {
+		name = strings.TrimSpace(name)
+		if name == "all" {
+			for _, sc := range a.correct() {
+				add(sc)
+			}
+			continue
+		}
+		sc, err := a.scenario(name)
+		if err != nil {
+			return nil, err
+		}
+		add(sc)
+	}
+	if withBugs {
+		for _, bug := range a.bugs() {
+			base, _, _ := strings.Cut(bug.Name, "/bug-")
+			if seen[base] {
+				add(bug)
+			}
+		}
+	}
+	if len(picked) == 0 {
+		return nil, errors.New("no scenarios to run")
+	}
+	return a.sorted(func(sc *sim.Scenario) bool { return seen[sc.Name] }), nil
+}
+
+// seedsInShard is how many seeds of a counted range the shard runs.
+func (o swarmOpts) seedsInShard() uint64 {
+	if o.shard.n <= 1 {
+		return o.seeds
+	}
+	if o.seeds <= o.shard.i-1 {
+		return 0
+	}
+	return (o.seeds - (o.shard.i - 1) + o.shard.n - 1) / o.shard.n
+}

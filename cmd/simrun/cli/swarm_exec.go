@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/temporalsim/temporalsim/sim"
+)
+
+// unit is one seed of one scenario.
+type unit struct {
+	sc   *sim.Scenario
+	seed sim.Seed
+}
+
+// seedResult is what a swarm keeps of one unit: small, so long swarms do
+// not hold every trace.
+type seedResult struct {
+	scenario   string
+	seed       sim.Seed
+	config     sim.SwarmConfig
+	plan       sim.Plan
+	outcome    sim.Outcome
+	errType    string
+	violations []sim.Violation
+	virtual    time.Duration // virtual time simulated, both runs counted
+	sha        string        // the trace fingerprint
+	mismatch   string        // where the second run's trace differed
+	failed     bool
+	planFile   string
+}
+
+// swarmHooks are called from the workers as results come in, in
+// completion order: for progress output and failure files, never for the
+// report.
+type swarmHooks struct {
+	onResult  func(res *seedResult, r *sim.Result)
+	onHangFor func(name string, seed sim.Seed) func(string)
+}
+
+// swarmReport is a finished swarm, results sorted by scenario then seed.
+type swarmReport struct {
+	results    []seedResult
+	wall       time.Duration
+	failures   int
+	mismatches int
+	virtual    time.Duration
+}
+
+// runSwarm runs the units of o on o.parallel goroutines. Each goroutine is
+// a subtest of t (Host's test outside go test), takes units from a shared
+// channel, and runs each in its own bubble through sim.Run.
+func runSwarm(t *testing.T, o swarmOpts, prog *progress, hooks swarmHooks) *swarmReport {
+	began := time.Now()
+	units := make(chan unit)
+	stop := make(chan struct{})
+	go feed(o, units, stop)
+
+	var mu sync.Mutex
+	var results []seedResult
+	var wg sync.WaitGroup
+	prog.start()
+	for w := range o.parallel {
+		wg.Go(func() {
+			t.Run(fmt.Sprintf("worker-%d", w), func(t *testing.T) {
+				for u := range units {
+					res, r := runUnit(t, u, o.checkDeterminism, hooks)
+					if hooks.onResult != nil {
+						hooks.onResult(&res, r)
+					}
+					prog.step(res.failed)
+					mu.Lock()
+					results = append(results, res)
+					mu.Unlock()
+				}
+			})
+		})
+	}
+	wg.Wait()
+	close(stop)
+	prog.finish()
+
+	rep := &swarmReport{results: results, wall: time.Since(began)}
+	sort.Slice(rep.results, func(i, j int) bool {
+		a, b := rep.results[i], rep.results[j]
+		if a.scenario != b.scenario {
+			return a.scenario < b.scenario
+		}
+		return a.seed < b.seed
+	})
+	for _, r := range rep.results {
+		if r.failed {
+			rep.failures++
+		}
+		if r.mismatch != "" {
+			rep.mismatches++
+		}
+		rep.virtual += r.virtual
+	}
+	return rep
+}
+
+// feed sends the units in seed order, every scenario for each seed, so a
+// time-boxed swarm covers every scenario evenly; it closes units at the
+// end of the range or when the time box closes.
+func feed(o swarmOpts, units chan<- unit, stop <-chan struct{}) {
+	defer close(units)
+	var deadline <-chan time.Time
+	if o.duration > 0 {
+		timer := time.NewTimer(o.duration)
+		defer timer.Stop()
+		deadline = timer.C
+	}
+	step := max(o.shard.n, 1)
+	first := uint64(0)
+	if o.shard.n > 1 {
+		first = o.shard.i - 1
+	}
+	for k := first; o.duration > 0 || k < o.seeds; k += step {
+		seed := o.start + sim.Seed(k)
+		if k+step < k || seed < o.start {
+			return // past the largest seed
+		}
+		for _, sc := range o.scenarios {
+			select {
+			case units <- unit{sc, seed}:
+			case <-deadline:
+				return
+			case <-stop:
+				return
+			}
+		}
+	}
+}
+
+// runUnit runs one seed (twice with checkDeterminism) and keeps the
+// summary; the full result is returned for the hooks.
+func runUnit(t *testing.T, u unit, checkDeterminism bool, hooks swarmHooks) (seedResult, *sim.Result) {
+	cfg, plan := u.sc.Profile.SwarmPlan(u.seed)
+	res := seedResult{scenario: u.sc.Name, seed: u.seed, config: cfg, plan: plan}
+	opts := &sim.Options{Config: &cfg}
+	if hooks.onHangFor != nil {
+		opts.OnHang = hooks.onHangFor(u.sc.Name, u.seed)
+	}
+	r, err := sim.Run(t, u.sc, u.seed, plan, opts)
+	if err != nil {
+		// A swarm plan always fits its scenario; if it does not, the
+		// engine or the profile is wrong, and the seed says where.
+		res.failed = true
+		res.violations = []sim.Violation{{Property: "engine", Message: oneLine(err.Error())}}
+		return res, nil
+	}
+	res.outcome, res.errType, res.violations, res.virtual = r.Outcome, r.ErrType, r.Violations, r.Elapsed
+	res.sha = r.TraceSHA256()
+	res.failed = r.Failed()
+	if checkDeterminism {
+		again, err := sim.Run(t, u.sc, u.seed, plan, opts)
+		switch {
+		case err != nil:
+			res.mismatch = "second run: " + oneLine(err.Error())
+		default:
+			res.virtual += again.Elapsed
+			if i := sim.FirstDifference(r.Events, again.Events); i >= 0 {
+				res.mismatch = fmt.Sprintf("event %d: first run %s; second run %s", i, eventAt(r.Events, i), eventAt(again.Events, i))
+			}
+		}
+	}
+	return res, r
+}
+
+func eventAt(es []sim.Event, i int) string {
+	if i < len(es) {
+		return fmt.Sprintf("%+v", es[i])
+	}
+	return "<end of trace>"
+}
+
+// faultCounts counts the planned faults by kind.
+func (rep *swarmReport) faultCounts() map[string]int {
+	out := map[string]int{}
+	for _, r := range rep.results {
+		for _, f := range r.plan.Faults {
+			out[string(f.Kind)]++
+		}
+	}
+	return out
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/temporalsim/temporalsim/scenarios"
+	"github.com/temporalsim/temporalsim/sim"
+)
+
+// TestList checks one scenario a line, name then description, and that
+// -bugs adds the planted-bug variants with their bug.
+func TestList(t *testing.T) {
+	r := simrun(t, "list").wantCode(t, 0)
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if len(lines) != len(scenarios.Correct()) {
+		t.Fatalf("want %d lines, one per correct scenario:\n%s", len(scenarios.Correct()), r.stdout)
+	}
+	for i, sc := range scenarios.Correct() {
+		if name, desc, _ := strings.Cut(lines[i], " "); name != sc.Name || strings.TrimSpace(desc) != sc.Description {
+			t.Errorf("line %q, want %s then %q", lines[i], sc.Name, sc.Description)
+		}
+	}
+	r = ownmain(t, "list", "-bugs").wantCode(t, 0)
+	if !strings.Contains(r.stdout, "transfer/bug-deposit-anyway  bug: deposits even when the withdrawal failed\n") {
+		t.Fatalf("list -bugs should show the planted bug and what it is:\n%s", r.stdout)
+	}
+}
+
+// TestShrink shrinks a failing seed of the planted bug: the written plan
+// is no larger, parses, still fails when run, and matches what
+// harness.Shrink would give (the same deterministic shrinker runs).
+func TestShrink(t *testing.T) {
+	seed := failingSeed(t)
+	out := filepath.Join(t.TempDir(), "min.plan")
+	var got struct {
+		Before int    `json:"faults_before"`
+		After  int    `json:"faults_after"`
+		Plan   string `json:"plan"`
+		File   string `json:"file"`
+		Repro  string `json:"repro"`
+	}
+	ownmain(t, "shrink", "transfer/bug-deposit-anyway", "-seed", fmt.Sprint(seed), "-out", out, "-json").wantCode(t, 1).
+		decode(t, &got, "faults_before", "faults_after", "plan", "violations", "file", "repro")
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := sim.ParsePlan(string(data))
+	if err != nil {
+		t.Fatalf("shrunk plan does not parse: %v\n%s", err, data)
+	}
+	if plan.String() != got.Plan || got.After > got.Before || got.After != len(plan.Faults) || got.File != out {
+		t.Fatalf("got %+v, file holds\n%s", got, data)
+	}
+	want := fmt.Sprintf("ownmain run transfer/bug-deposit-anyway -seed %d -plan %s", seed, out)
+	if got.Repro != want || !strings.Contains(string(data), "# reproduce: "+want) {
+		t.Fatalf("repro %q, want %q in the output and the file", got.Repro, want)
+	}
+	ownmain(t, "run", "transfer/bug-deposit-anyway", "-seed", fmt.Sprint(seed), "-plan", out).wantCode(t, 1)
+	// Readable form: the plan, the violation and the repro line.
+	r := ownmain(t, "shrink", "transfer/bug-deposit-anyway", "-seed", fmt.Sprint(seed), "-out", out).wantCode(t, 1)
+	if !strings.Contains(r.stdout, plan.String()) || !strings.Contains(r.stdout, "reproduce: "+want) {
+		t.Fatalf("shrink output should show the plan and the repro command:\n%s", r.stdout)
+	}
+}
+
+// replayJSON is what replay -json prints.
+type replayJSON struct {
+	Files, Passed, Failed, Unexpected int
+	Results                           []struct {
+		File      string `json:"file"`
+		Result    string `json:"result"`
+		Expected  string `json:"expected"`
+		Pass      bool   `json:"pass"`
+		ErrorKind string `json:"error_kind"`
+	} `json:"results"`
+}
+
+// TestReplay replays the test corpus (a clean history and a mutant its
+// manifest expects to fail), then the mutant alone without a manifest,
+// where its failure is unexpected.
+func TestReplay(t *testing.T) {
+	var got replayJSON
+	simrun(t, "replay", "-json", "testdata/corpus").wantCode(t, 0).decode(t, &got, "files", "passed", "failed", "unexpected", "results")
+	if got.Files != 2 || got.Passed != 1 || got.Failed != 1 || got.Unexpected != 0 || len(got.Results) != 2 {
+		t.Fatalf("got %+v", got)
+	}
+	if m := got.Results[1]; m.Result != "fail:command-mismatch" || m.ErrorKind != "command-mismatch" || !m.Pass || m.Expected != "fail:command-mismatch" {
+		t.Fatalf("mutant result %+v", m)
+	}
+	data, err := os.ReadFile("testdata/corpus/parallel_renamed_activity.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lone := filepath.Join(t.TempDir(), "mutant.json")
+	writeFile(t, lone, string(data))
+	r := simrun(t, "replay", lone).wantCode(t, 1)
+	if !strings.Contains(r.stdout, "FAIL "+lone+": fail:command-mismatch (expected pass)") || !strings.Contains(r.stdout, "1 unexpected") {
+		t.Fatalf("want the unexpected failure reported:\n%s", r)
+	}
+}
+
+// TestBench runs the bench on a small scale and checks that every figure
+// was measured; how fast is the bench's business, not the test's.
+func TestBench(t *testing.T) {
+	var got map[string]float64
+	simrun(t, "bench", "-json", "-runs", "2", "-seeds", "2", "-histories", "4").wantCode(t, 0).decode(t, &got)
+	for _, k := range []string{"engine_run_ms", "bare_bubble_run_ms", "bare_run_ms", "engine_vs_bare_bubble", "engine_vs_bare",
+		"swarm_p1_seeds_per_sec", "swarm_p2_seeds_per_sec", "swarm_p2_vs_p1", "virtual_per_wall",
+		"replay_batch_events_per_sec", "replay_sdk_loop_events_per_sec", "replay_batch_vs_sdk_loop"} {
+		if got[k] <= 0 {
+			t.Errorf("%s = %v, want a positive measurement", k, got[k])
+		}
+	}
+}

@@ -1,0 +1,89 @@
+// Command simrun runs temporalsim's scenario catalogue from the command
+// line: it lists scenarios, runs and renders one seed, swarms many seeds
+// in parallel, shrinks a failing plan, replays recorded histories and
+// measures the engine.
+//
+//	simrun -h                           # the commands
+//	simrun swarm                        # every scenario, 50 seeds each: the first command to try
+//	simrun list [-bugs]
+//	simrun run SCENARIO -seed N [-plan FILE] [-trace FILE] [-html FILE] [-json]
+//	simrun swarm [-scenario NAME|all] [-bugs] [-seeds N | -duration D] [-start S]
+//	             [-shard I/N] [-parallel P] [-check-determinism] [-out DIR [-html]] [-v] [-json]
+//	simrun shrink SCENARIO -seed N [-plan FILE] [-out FILE] [-json]
+//	simrun replay PATH... [-json]
+//	simrun record SCENARIO... [-server PATH | -address HOST:PORT] -out DIR
+//	simrun bench [-json]
+//
+// Every command takes -h. The exit status is 0 when everything held, 1
+// when a property failed (or a replay was not what its manifest expects,
+// or a determinism check found two traces that differ), and 2 for bad
+// usage or bad input, with a one-line reason on standard error.
+//
+// # Same seed, same trace
+//
+// simrun runs each simulation through sim.Host and sim.Run, the same code
+// go test runs, so `simrun run S -seed N` prints the trace (and
+// trace_sha256) that a test running sim.Run on S's swarm plan for seed N
+// gets. A seed names its plan: without -plan, run, swarm and shrink use
+// the plan the scenario's profile draws for the seed (Profile.SwarmPlan),
+// and run prints the swarm configuration it was drawn from.
+//
+// # Nightly CI
+//
+// Shard a long swarm across jobs with -shard I/N: seed s belongs to shard
+// ((s-start) mod N)+1, so the jobs together run exactly the seeds of one
+// unsharded run. -duration time-boxes a job instead of counting seeds.
+// -out DIR keeps one plan file per failing seed, named
+// <scenario>-<seed>.plan, whose comment header gives the command that
+// reproduces it; upload DIR as the job's artifact. Progress goes to
+// standard error: a bar on a terminal, a plain line every tenth of the way
+// in a log.
+//
+// # Your own scenarios
+//
+// The catalogue is only what this binary was built with. To run, swarm,
+// shrink and replay your own scenarios, build your own simrun: a main
+// package that hands them to cli.Main. Nothing needs registering anywhere
+// else, and the traces match those of your go test, because both call
+// sim.Run.
+//
+//	// cmd/mysim/main.go
+//	package main
+//
+//	import (
+//		"github.com/temporalsim/temporalsim/cmd/simrun/cli"
+//		"github.com/temporalsim/temporalsim/replaycorpus"
+//		"github.com/temporalsim/temporalsim/sim"
+//
+//		"example.com/shop/orders"
+//	)
+//
+//	func main() {
+//		cli.Main(cli.Config{
+//			Command:   "go run ./cmd/mysim", // how repro lines name it
+//			Scenarios: []*sim.Scenario{orders.Scenario(), orders.BuggyScenario()},
+//			// Optional: what replay registers (the default registers the
+//			// workflow each scenario starts, when Setup names it by function).
+//			Replay: &replaycorpus.Options{Workflows: []any{orders.OrderWorkflow}},
+//		})
+//	}
+//
+// Then `go run ./cmd/mysim swarm -seeds 500`, and any failure it prints is
+// reproduced by the line it gives, for example
+// `go run ./cmd/mysim run orders/bug-double-charge -seed 41`.
+// testdata/ownmain is a complete example; the tests build and run it.
+//
+// # Replay
+//
+// replay takes history files, directories (every *.json under them, with
+// each directory's manifest.json saying what to expect) and glob patterns.
+// Without Config.Replay, simrun registers the workflow function each
+// scenario's Setup starts, under the name the SDK gives it, with that
+// scenario's data converter; a scenario whose Setup starts its workflow by
+// name cannot be registered this way, so pass Config.Replay for those.
+//
+// # Record
+//
+// record's flags are checked, but this build has no recorder: it exits 2
+// saying so.
+package main
