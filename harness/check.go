@@ -107,6 +107,9 @@ type trial struct {
 // the start of the trace.
 func (s *search) trial(seed sim.Seed, cfg *sim.SwarmConfig, plan sim.Plan) *trial {
 	tr := &trial{seed: seed, cfg: cfg, plan: plan}
+	if s.cfg.onTrial != nil {
+		(*s.cfg.onTrial)(seed, cfg, plan)
+	}
 	tr.res, tr.err = runScenario(s.t, s.sc, seed, plan, &sim.Options{Config: tr.cfg})
 	s.st.add(tr.res)
 	if tr.err == nil {

@@ -33,7 +33,8 @@ type CheckDeterminism bool
 // PlanDir is the directory, relative to the test's package, under which
 // failing plans are saved (one subdirectory per test) and from which they
 // are replayed before any new plan is generated. The default is
-// DefaultPlanDir; PlanDir("") turns saving and replaying off.
+// DefaultPlanDir; PlanDir("") turns saving and replaying off, and removes
+// the fail file rapid writes under testdata/rapid for a new failure.
 type PlanDir string
 
 // SearchSeed is the seed rapid's search starts from, for a search that
@@ -61,6 +62,8 @@ type config struct {
 	// plan instead of a search.
 	simSeed    sim.Seed
 	hasSimSeed bool
+	// onTrial, set by tests only, sees every plan before it runs.
+	onTrial *func(seed sim.Seed, cfg *sim.SwarmConfig, plan sim.Plan)
 }
 
 // resolve applies defaults, then opts, then the environment, then flags.

@@ -3,6 +3,8 @@ package harness
 import (
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -45,6 +47,9 @@ func (s *search) rapidSearch() (*Failure, error) {
 	}
 	tb := &rapidTB{t: s.t}
 	runRapid(tb, s.cfg, prop)
+	if s.cfg.planDir == "" {
+		tb.removeNewFailFile()
+	}
 	if halt != nil {
 		last = halt
 	}
@@ -165,6 +170,25 @@ func (r *rapidTB) reproduction() (seed uint64, failfile string) {
 		}
 	}
 	return seed, failfile
+}
+
+// removeNewFailFile deletes the fail file rapid wrote for this failure,
+// and the directories it made for it, for a Check told to save nothing
+// (PlanDir("")). A fail file rapid replayed is the user's and stays: rapid
+// names a seed only for a failure it found, and wrote, itself.
+func (r *rapidTB) removeNewFailFile() {
+	seed, path := r.reproduction()
+	if seed == 0 || path == "" || os.Remove(path) != nil {
+		return
+	}
+	for dir := filepath.Dir(path); dir != "." && filepath.Base(dir) != ".."; dir = filepath.Dir(dir) {
+		if os.Remove(dir) != nil { // not empty: something else is there
+			return
+		}
+		if filepath.Base(dir) == "testdata" {
+			return
+		}
+	}
 }
 
 func rapidVerbose() bool {
