@@ -23,9 +23,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"go.temporal.io/sdk/worker"
 
 	"github.com/temporalsim/temporalsim/replaycorpus"
 	"github.com/temporalsim/temporalsim/sim"
@@ -39,8 +42,9 @@ type Config struct {
 	// Replay configures `replay`. Nil means: register the workflow each
 	// scenario starts, with that scenario's data converter.
 	Replay *replaycorpus.Options
-	// Command is how printed repro commands name this program; the
-	// default is "simrun".
+	// Command is how printed repro commands name this program. The
+	// default is the program's file name, or "go run ./cmd/NAME" when go
+	// run built it (it then lives in a go-build temporary directory).
 	Command string
 }
 
@@ -57,6 +61,11 @@ const (
 // one-line reason on standard error). Commands that simulate run inside
 // sim.Host, so their traces are byte for byte those of go test.
 func Main(cfg Config) {
+	// The SDK otherwise hashes the whole executable on the first run of a
+	// process to make a binary checksum, which costs a short command like
+	// run more than its simulation. The checksum differs between any two
+	// builds anyway, so no trace can depend on it.
+	worker.SetBinaryChecksum("temporalsim-simrun")
 	a := newApp(cfg, os.Stdout, os.Stderr)
 	job, code := a.dispatch(os.Args[1:])
 	if job == nil {
@@ -81,7 +90,7 @@ type app struct {
 
 func newApp(cfg Config, stdout, stderr io.Writer) *app {
 	if cfg.Command == "" {
-		cfg.Command = "simrun"
+		cfg.Command = defaultCommand(os.Args[0])
 	}
 	a := &app{cfg: cfg, stdout: stdout, stderr: stderr, byName: map[string]*sim.Scenario{}}
 	a.stdoutTTY, a.stderrTTY = isTerminal(stdout), isTerminal(stderr)
@@ -89,6 +98,14 @@ func newApp(cfg Config, stdout, stderr io.Writer) *app {
 		a.byName[sc.Name] = sc
 	}
 	return a
+}
+
+func defaultCommand(arg0 string) string {
+	name := strings.TrimSuffix(filepath.Base(arg0), ".exe")
+	if strings.Contains(filepath.ToSlash(arg0), "/go-build") {
+		return "go run ./cmd/" + name
+	}
+	return name
 }
 
 // command is one subcommand: it parses and checks its arguments, then

@@ -95,3 +95,15 @@ func TestShellQuote(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultCommand(t *testing.T) {
+	for arg0, want := range map[string]string{
+		"/usr/local/bin/simrun":               "simrun",
+		"./mysim":                             "mysim",
+		"/tmp/go-build123456/b001/exe/simrun": "go run ./cmd/simrun",
+	} {
+		if got := defaultCommand(arg0); got != want {
+			t.Errorf("defaultCommand(%q) = %q, want %q", arg0, got, want)
+		}
+	}
+}
