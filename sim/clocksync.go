@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -88,4 +89,51 @@ func (h *envHooks) closeWorkflow() {
 	if h.workflowDef != nil {
 		h.workflowDef.Close()
 	}
+	h.closeChildren()
+}
+
+// closeChildren ends the coroutines of child workflows still running when
+// the run ends (a parent that closed without waiting for them). The test
+// environment leaves them blocked; a synctest bubble must not end with
+// blocked goroutines. On a server they would go on (or be terminated, per
+// the parent close policy); the engine's run is over either way.
+func (h *envHooks) closeChildren() {
+	rw := unexported(h.impl, "runningWorkflows")
+	if !rw.IsValid() || rw.Kind() != reflect.Map {
+		return
+	}
+	iter := rw.MapRange()
+	for iter.Next() {
+		handle := iter.Value()
+		if handle.Kind() != reflect.Pointer || handle.IsNil() {
+			continue
+		}
+		env := unexported(handle.Elem(), "env")
+		if !env.IsValid() || env.Kind() != reflect.Pointer || env.IsNil() || env.Pointer() == h.impl.Addr().Pointer() {
+			continue
+		}
+		if done := unexported(env.Elem(), "isWorkflowCompleted"); done.IsValid() && done.Kind() == reflect.Bool && done.Bool() {
+			continue
+		}
+		if def := unexported(env.Elem(), "workflowDef"); def.IsValid() && def.Kind() == reflect.Interface && !def.IsNil() {
+			if c, ok := def.Interface().(interface{ Close() }); ok {
+				c.Close()
+			}
+		}
+		// The child's event loop goroutine waits on its done channel.
+		done, once := unexported(env.Elem(), "doneChannel"), unexported(env.Elem(), "doneChannelOnce")
+		if done.IsValid() && done.Kind() == reflect.Chan && once.IsValid() && once.Type() == reflect.TypeOf(sync.Once{}) {
+			ch := done.Interface().(chan struct{})
+			(*sync.Once)(unsafe.Pointer(once.UnsafeAddr())).Do(func() { close(ch) })
+		}
+	}
+}
+
+// unexported returns struct field name of v, readable through Interface.
+func unexported(v reflect.Value, name string) reflect.Value {
+	f := v.FieldByName(name)
+	if !f.IsValid() || !f.CanAddr() {
+		return reflect.Value{}
+	}
+	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
 }

@@ -30,8 +30,7 @@ type engine struct {
 	runs       map[string]*activityRun
 	perWF      map[string]int
 	calls      map[string]int // activity type -> calls so far
-	laCalls    map[string]int // local activity key -> call number
-	laSeen     map[string]int // local activity type -> calls so far
+	laSeen     map[string]int // workflow/local activity type -> calls so far
 	childCalls map[string]int
 	gen        *workerGen
 
@@ -68,7 +67,7 @@ func newEngine(w *World, env *testsuite.TestWorkflowEnvironment, hooks *envHooks
 	return &engine{
 		w: w, env: env, hooks: hooks, trace: newTrace(w.origin), budget: budget,
 		runs: map[string]*activityRun{}, perWF: map[string]int{}, calls: map[string]int{},
-		laCalls: map[string]int{}, laSeen: map[string]int{}, childCalls: map[string]int{},
+		laSeen: map[string]int{}, childCalls: map[string]int{},
 		gen: newWorkerGen(1), stop: make(chan struct{}),
 	}
 }
@@ -147,14 +146,15 @@ func (e *engine) activityFaults(run *activityRun, n int, now time.Time) []Fault 
 // fault that hits it, if any. Local activities run on the worker, which
 // retries them itself; the SDK does that here too.
 func (e *engine) localActivityFault(info activity.Info) (string, Fault, bool) {
+	// The test environment runs each retry of a local activity as a new
+	// execution with a new id; a first attempt starts a new call, a retry
+	// belongs to the type's latest call.
 	e.mu.Lock()
-	id := info.WorkflowExecution.ID + "/la/" + info.ActivityID
-	call, ok := e.laCalls[id]
-	if !ok {
-		e.laSeen[info.ActivityType.Name]++
-		call = e.laSeen[info.ActivityType.Name]
-		e.laCalls[id] = call
+	typ := info.WorkflowExecution.ID + "/" + info.ActivityType.Name
+	if info.Attempt <= 1 {
+		e.laSeen[typ]++
 	}
+	call := e.laSeen[typ]
 	e.mu.Unlock()
 	key := fmt.Sprintf("%s/l%04s/%02d", info.WorkflowExecution.ID, info.ActivityID, info.Attempt)
 	elapsed := time.Since(e.w.origin)

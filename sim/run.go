@@ -202,6 +202,7 @@ func (e *engine) execute(c Case) (stuck bool, stacks string) {
 		}
 	}()
 	e.env.ExecuteWorkflow(c.Workflow, c.Args...)
+	e.hooks.closeChildren()
 	return !e.env.IsWorkflowCompleted(), ""
 }
 
