@@ -103,50 +103,56 @@ func (a *app) benchSwarm(t *testing.T, seeds uint64, p int) *swarmReport {
 	return runSwarm(t, o, prog, swarmHooks{onHangFor: a.onHang})
 }
 
-// replayBench is the replay half of the bench.
-type replayBench struct {
-	histories, events        int
-	batch, batch1, sdkLoop   time.Duration
-	batchFailed, sdkFailures int
+// replayCorpus is the replay half of the bench: a corpus of generated
+// ParallelWorkflow histories in a temporary directory.
+type replayCorpus struct {
+	dir    string
+	files  []string
+	events int
 }
 
-// benchReplay writes a corpus of ParallelWorkflow histories and replays
-// it with the batch replayer (all CPUs, then one at a time) and with the
-// SDK's replayer in a loop over the same files.
-func benchReplay(count int) (*replayBench, error) {
+func newReplayCorpus(count int) (*replayCorpus, error) {
 	dir, err := os.MkdirTemp("", "simrun-bench-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
 	files, events, err := writeBenchCorpus(dir, count)
 	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
-	rb := &replayBench{histories: len(files), events: events}
-	for _, par := range []int{0, 1} {
-		r, err := replaycorpus.NewReplayer(replaycorpus.Options{Workflows: []any{scenarios.ParallelWorkflow}, Parallelism: par})
-		if err != nil {
-			return nil, err
-		}
-		began := time.Now()
-		sum := replaycorpus.Summarize(r.ReplayFiles(files))
-		if par == 0 {
-			rb.batch = time.Since(began)
-		} else {
-			rb.batch1 = time.Since(began)
-		}
-		rb.batchFailed = max(rb.batchFailed, sum.Unexpected)
+	return &replayCorpus{dir: dir, files: files, events: events}, nil
+}
+
+func (c *replayCorpus) remove() { os.RemoveAll(c.dir) }
+
+// batch replays the corpus with the batch replayer, par histories at a
+// time (0: GOMAXPROCS).
+func (c *replayCorpus) batch(par int) (time.Duration, error) {
+	r, err := replaycorpus.NewReplayer(replaycorpus.Options{Workflows: []any{scenarios.ParallelWorkflow}, Parallelism: par})
+	if err != nil {
+		return 0, err
 	}
+	began := time.Now()
+	sum := replaycorpus.Summarize(r.ReplayFiles(c.files))
+	d := time.Since(began)
+	if !sum.OK() {
+		return 0, fmt.Errorf("replay benchmark: the batch replayer failed on the generated corpus: %s", sum)
+	}
+	return d, nil
+}
+
+// sdkLoop replays the corpus with the SDK's replayer, one file after the
+// other, as a hand-written loop would.
+func (c *replayCorpus) sdkLoop() (time.Duration, error) {
 	rep := worker.NewWorkflowReplayer()
 	rep.RegisterWorkflow(scenarios.ParallelWorkflow)
 	logger := sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 	began := time.Now()
-	for _, f := range files {
+	for _, f := range c.files {
 		if err := rep.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
-			rb.sdkFailures++
+			return 0, fmt.Errorf("replay benchmark: the SDK replayer failed on %s: %w", f, err)
 		}
 	}
-	rb.sdkLoop = time.Since(began)
-	return rb, nil
+	return time.Since(began), nil
 }

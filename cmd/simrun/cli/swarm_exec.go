@@ -68,10 +68,10 @@ func runSwarm(t *testing.T, o swarmOpts, prog *progress, hooks swarmHooks) *swar
 			t.Run(fmt.Sprintf("worker-%d", w), func(t *testing.T) {
 				for u := range units {
 					res, r := runUnit(t, u, o.checkDeterminism, hooks)
+					prog.step(res.failed)
 					if hooks.onResult != nil {
 						hooks.onResult(&res, r)
 					}
-					prog.step(res.failed)
 					mu.Lock()
 					results = append(results, res)
 					mu.Unlock()
