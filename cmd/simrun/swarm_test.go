@@ -136,8 +136,17 @@ func TestSwarmDuration(t *testing.T) {
 func TestSwarmFailureFiles(t *testing.T) {
 	dir := t.TempDir()
 	var got swarmJSON
-	r := ownmain(t, "swarm", "-scenario", "transfer", "-bugs", "-seeds", "40", "-out", dir, "-html", "-json").wantCode(t, 1)
+	r := ownmain(t, "swarm", "-scenario", "transfer", "-bugs", "-seeds", "40", "-out", dir, "-html", "-v", "-json").wantCode(t, 1)
 	r.decode(t, &got, swarmKeys...)
+	sorted := slices.IsSortedFunc(got.Results, func(a, b seedLine) int {
+		if c := strings.Compare(a.Scenario, b.Scenario); c != 0 {
+			return c
+		}
+		return int(a.Seed) - int(b.Seed)
+	})
+	if len(got.Results) != 80 || !sorted {
+		t.Fatalf("want 80 results sorted by scenario then seed, got %d: %v", len(got.Results), got.Results)
+	}
 	if got.Failures == 0 || got.Failures != len(got.FailingSeeds) || !slices.Equal(got.Scenarios, []string{"transfer", "transfer/bug-deposit-anyway"}) {
 		t.Fatalf("want failures of the planted bug, got %+v", got)
 	}

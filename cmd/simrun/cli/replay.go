@@ -158,4 +158,11 @@ func (a *app) printReplay(results []replaycorpus.Result, sum replaycorpus.Summar
 		}
 	}
 	fmt.Fprintln(a.stdout, sum)
+	for _, r := range results {
+		if r.Err != nil && r.Err.Kind == replaycorpus.UnregisteredWorkflowType && !r.Pass && a.cfg.Replay == nil {
+			fmt.Fprintf(a.stdout, "note: %s registers only the workflows scenarios start by function; to replay others, build your own simrun with cli.Config.Replay (see go doc %s)\n",
+				a.cfg.Command, "github.com/temporalsim/temporalsim/cmd/simrun")
+			break
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -145,9 +146,10 @@ func (a *app) pickScenarios(names string, withBugs bool) ([]*sim.Scenario, error
 		add(sc)
 	}
 	if withBugs {
+		all := slices.Contains(strings.Split(strings.ReplaceAll(names, " ", ""), ","), "all")
 		for _, bug := range a.bugs() {
 			base, _, _ := strings.Cut(bug.Name, "/bug-")
-			if seen[base] {
+			if all || seen[base] {
 				add(bug)
 			}
 		}
