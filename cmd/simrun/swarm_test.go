@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -195,4 +199,36 @@ func failingSeed(t *testing.T) sim.Seed {
 		t.Fatal("the planted bug did not fail on seeds 1..40")
 	}
 	return sim.Seed(got.FailingSeeds[0].Seed)
+}
+
+// TestSwarmInterrupt stops an endless swarm with Ctrl-C once it has found
+// a failure: it finishes the running seeds and reports what ran.
+func TestSwarmInterrupt(t *testing.T) {
+	cmd := exec.Command(bin.ownmain, "swarm", "-scenario", "transfer/bug-deposit-anyway", "-seeds", "1000000000", "-json")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() && !strings.HasPrefix(lines.Text(), "FAIL ") {
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, stderr)
+	err = cmd.Wait()
+	var got struct {
+		swarmJSON
+		Interrupted bool `json:"interrupted"`
+	}
+	r := result{stdout: stdout.String(), code: cmd.ProcessState.ExitCode()}
+	r.wantCode(t, 1).decode(t, &got, append(swarmKeys, "interrupted")...)
+	if !got.Interrupted || got.Failures == 0 || got.Runs == 0 || got.Runs >= 1000000000 {
+		t.Fatalf("want an interrupted report with the failure found (%v): %+v", err, got)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"slices"
 	"strings"
@@ -75,7 +76,23 @@ Exits 1 when a seed fails or a determinism check finds two traces differ.`, defa
 	}
 	return func(t *testing.T) int {
 		prog := a.newProgress(o)
-		rep := runSwarm(t, o, prog, a.swarmHooks(o, prog))
+		hooks := a.swarmHooks(o, prog)
+		interrupted := make(chan struct{})
+		hooks.interrupt = interrupted
+		// The first Ctrl-C stops feeding seeds and reports what ran; a
+		// second one ends the process as usual.
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, os.Interrupt)
+		go func() {
+			if _, ok := <-sigs; ok {
+				signal.Stop(sigs)
+				prog.note("interrupted: finishing the running seeds (Ctrl-C again to quit now)")
+				close(interrupted)
+			}
+		}()
+		rep := runSwarm(t, o, prog, hooks)
+		signal.Stop(sigs)
+		close(sigs)
 		if *asJSON {
 			a.printJSON(rep.json(o, a.reproName))
 		} else {

@@ -39,6 +39,9 @@ type seedResult struct {
 type swarmHooks struct {
 	onResult  func(res *seedResult, r *sim.Result)
 	onHangFor func(name string, seed sim.Seed) func(string)
+	// interrupt, when closed, stops feeding seeds: the running ones
+	// finish and the report covers what ran.
+	interrupt <-chan struct{}
 }
 
 // swarmReport is a finished swarm, results sorted by scenario then seed.
@@ -48,6 +51,9 @@ type swarmReport struct {
 	failures   int
 	mismatches int
 	virtual    time.Duration
+	// interrupted says the swarm was stopped before its range or time
+	// box was done.
+	interrupted bool
 }
 
 // runSwarm runs the units of o on o.parallel goroutines. Each goroutine is
@@ -56,8 +62,7 @@ type swarmReport struct {
 func runSwarm(t *testing.T, o swarmOpts, prog *progress, hooks swarmHooks) *swarmReport {
 	began := time.Now()
 	units := make(chan unit)
-	stop := make(chan struct{})
-	go feed(o, units, stop)
+	go feed(o, units, hooks.interrupt)
 
 	var mu sync.Mutex
 	var results []seedResult
@@ -80,10 +85,14 @@ func runSwarm(t *testing.T, o swarmOpts, prog *progress, hooks swarmHooks) *swar
 		})
 	}
 	wg.Wait()
-	close(stop)
 	prog.finish()
 
 	rep := &swarmReport{results: results, wall: time.Since(began)}
+	select {
+	case <-hooks.interrupt:
+		rep.interrupted = hooks.interrupt != nil
+	default:
+	}
 	sort.Slice(rep.results, func(i, j int) bool {
 		a, b := rep.results[i], rep.results[j]
 		if a.scenario != b.scenario {
@@ -105,7 +114,7 @@ func runSwarm(t *testing.T, o swarmOpts, prog *progress, hooks swarmHooks) *swar
 
 // feed sends the units in seed order, every scenario for each seed, so a
 // time-boxed swarm covers every scenario evenly; it closes units at the
-// end of the range or when the time box closes.
+// end of the range, when the time box closes, or on stop.
 func feed(o swarmOpts, units chan<- unit, stop <-chan struct{}) {
 	defer close(units)
 	var deadline <-chan time.Time

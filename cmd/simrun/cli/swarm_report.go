@@ -23,6 +23,7 @@ type swarmJSON struct {
 	SeedsPerSec           float64          `json:"seeds_per_sec"`
 	VirtualPerWall        float64          `json:"virtual_per_wall"`
 	WallSeconds           float64          `json:"wall_seconds"`
+	Interrupted           bool             `json:"interrupted,omitempty"`
 	FaultsInjected        map[string]int   `json:"faults_injected"`
 	Outcomes              map[string]int   `json:"outcomes"`
 	FailingSeeds          []failingSeed    `json:"failing_seeds"`
@@ -115,7 +116,7 @@ func (a *app) writeFailure(o swarmOpts, res *seedResult, r *sim.Result) error {
 func (rep *swarmReport) json(o swarmOpts, repro func(name string, seed sim.Seed) string) swarmJSON {
 	out := swarmJSON{Start: uint64(o.start), Seeds: o.seeds, Shard: o.shard.String(), Parallel: o.parallel,
 		Runs: len(rep.results), Failures: rep.failures, DeterminismMismatches: rep.mismatches,
-		WallSeconds: rep.wall.Seconds(), FaultsInjected: rep.faultCounts(), Outcomes: map[string]int{},
+		WallSeconds: rep.wall.Seconds(), Interrupted: rep.interrupted, FaultsInjected: rep.faultCounts(), Outcomes: map[string]int{},
 		FailingSeeds: []failingSeed{}}
 	if o.duration > 0 {
 		out.Duration = o.duration.String()
@@ -162,6 +163,9 @@ func (a *app) printSwarm(rep *swarmReport, o swarmOpts) {
 		fmt.Fprintln(w, paint(colorOK, verdict))
 	}
 	fmt.Fprintf(w, "%.0f seeds/s, %.0f virtual seconds per wall second, %.1fs wall\n", j.SeedsPerSec, j.VirtualPerWall, j.WallSeconds)
+	if j.Interrupted {
+		fmt.Fprintln(w, "interrupted: the counts cover the seeds that ran")
+	}
 	fmt.Fprintf(w, "faults injected: %s\n", countList(j.FaultsInjected))
 	fmt.Fprintf(w, "outcomes: %s\n", countList(j.Outcomes))
 	for _, r := range j.Results {
