@@ -37,7 +37,8 @@
 // <scenario>-<seed>.plan, whose comment header gives the command that
 // reproduces it; upload DIR as the job's artifact. Progress goes to
 // standard error: a bar on a terminal, a plain line every tenth of the way
-// in a log.
+// in a log. The first Ctrl-C stops feeding seeds; the running ones finish
+// and the report covers what ran.
 //
 // # Your own scenarios
 //
