@@ -28,7 +28,10 @@ type activityRun struct {
 	scheduled time.Time
 
 	cancelOnce sync.Once
-	cancelReq  chan struct{} // closed when the workflow asks to cancel
+	cancelReq  chan struct{} // closed when the workflow asks to cancel, or when it closes
+	// canceledByWorkflow says the workflow asked (not the engine draining a
+	// closed workflow's activities).
+	canceledByWorkflow bool
 
 	mu       sync.Mutex
 	hbDetail *commonpb.Payloads // last heartbeat details the server got

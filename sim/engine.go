@@ -25,6 +25,7 @@ type engine struct {
 	trace  *Trace
 	gate   *gate
 	budget time.Duration
+	window time.Duration // the scenario's fault window
 
 	mu         sync.Mutex
 	runs       map[string]*activityRun
@@ -134,7 +135,7 @@ func (e *engine) activityFaults(run *activityRun, n int, now time.Time) []Fault 
 		if !f.Kind.ActivityScoped() || f.Kind == LocalActivityError || f.Kind == ChildWorkflowFailure {
 			continue
 		}
-		if f.Target != run.typ || (f.Call != 0 && f.Call != run.call) || (f.Attempt != 0 && f.Attempt != n) || elapsed < f.At {
+		if f.Target != run.typ || (f.Call != 0 && f.Call != run.call) || (f.Attempt != 0 && f.Attempt != n) || !e.inWindow(f, elapsed) {
 			continue
 		}
 		out = append(out, f)
@@ -160,18 +161,29 @@ func (e *engine) localActivityFault(info activity.Info) (string, Fault, bool) {
 	elapsed := time.Since(e.w.origin)
 	for _, f := range e.w.plan.Faults {
 		if f.Kind == LocalActivityError && f.Target == info.ActivityType.Name && (f.Call == 0 || f.Call == call) &&
-			(f.Attempt == 0 || f.Attempt == int(info.Attempt)) && elapsed >= f.At {
+			(f.Attempt == 0 || f.Attempt == int(info.Attempt)) && e.inWindow(f, elapsed) {
 			return key, f, true
 		}
 	}
 	return key, Fault{}, false
 }
 
+// inWindow says whether an activity, local activity or child fault
+// applies to something starting elapsed into the run: from the fault's At
+// until the scenario's fault window closes. Faults end with the window, so
+// a run can show that the workflow recovers (the liveness property), and a
+// fault on every attempt cannot keep an activity with unlimited retries
+// failing forever.
+func (e *engine) inWindow(f Fault, elapsed time.Duration) bool {
+	return elapsed >= f.At && elapsed <= e.window
+}
+
 // childFault says whether the next child workflow of type typ fails.
 func (e *engine) childFault(typ string) (Fault, bool) {
 	e.childCalls[typ]++
+	elapsed := time.Since(e.w.origin)
 	for _, f := range e.w.plan.Faults {
-		if f.Kind == ChildWorkflowFailure && f.Target == typ && (f.Call == 0 || f.Call == e.childCalls[typ]) {
+		if f.Kind == ChildWorkflowFailure && f.Target == typ && (f.Call == 0 || f.Call == e.childCalls[typ]) && e.inWindow(f, elapsed) {
 			return f, true
 		}
 	}
@@ -185,6 +197,9 @@ func resultName(err error) string {
 	}
 	if errors.Is(err, errRunOver) {
 		return "run-over"
+	}
+	if workflow.IsContinueAsNewError(err) {
+		return "continue-as-new"
 	}
 	return ErrorType(err)
 }

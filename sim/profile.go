@@ -12,17 +12,20 @@ import (
 // apply, what they may target, and the window in which timed faults fall.
 // Plans are generated from it and checked against it.
 type Profile struct {
-	Kinds           []Kind        // the fault kinds that apply
-	Activities      []string      // activity types activity-scoped faults may target
-	LocalActivities []string      // local activity types for local-activity-error
-	Children        []string      // child workflow types for child-workflow-failure
-	Signals         []Message     // signals the workflow handles
-	Updates         []Message     // updates the workflow handles
-	Queries         []Message     // queries the workflow answers
-	Window          time.Duration // timed faults fall in [0, Window]; liveness is judged after it
-	MaxFaults       int           // at most this many faults in a generated plan (default 4)
-	MaxCall         int           // call numbers drawn from 0..MaxCall (default 2)
-	MaxAttempt      int           // attempt numbers drawn from 0..MaxAttempt (default 3)
+	Kinds           []Kind    // the fault kinds that apply
+	Activities      []string  // activity types activity-scoped faults may target
+	LocalActivities []string  // local activity types for local-activity-error
+	Children        []string  // child workflow types for child-workflow-failure
+	Signals         []Message // signals the workflow handles
+	Updates         []Message // updates the workflow handles
+	Queries         []Message // queries the workflow answers
+	// Window is the fault window: timed faults fall in [0, Window], and
+	// activity, local activity and child faults hit only what starts in
+	// [At, Window]. Liveness is judged after it. Default 10 minutes.
+	Window     time.Duration
+	MaxFaults  int // at most this many faults in a generated plan (default 4)
+	MaxCall    int // call numbers drawn from 0..MaxCall (default 2)
+	MaxAttempt int // attempt numbers drawn from 0..MaxAttempt (default 3)
 }
 
 // Message is a signal, update or query name with the argument values a
@@ -180,6 +183,11 @@ func (pr Profile) drawFault(r *rand.Rand, k Kind) (Fault, bool) {
 	}
 	if fs&fAt != 0 {
 		f.At = drawDur(r, pr.Window)
+		// Half the activity faults are on from the start, so first
+		// attempts of early activities are hit too.
+		if k.ActivityScoped() && r.IntN(2) == 0 {
+			f.At = 0
+		}
 	}
 	if fs&fCall != 0 {
 		f.Call = r.IntN(pr.MaxCall + 1)

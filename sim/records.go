@@ -18,7 +18,7 @@ type ActivityRecord struct {
 	// StartToClose, ScheduleToClose and Heartbeat are the timeouts the
 	// workflow asked for.
 	StartToClose, ScheduleToClose, Heartbeat time.Duration
-	CancelRequested                          bool
+	CancelRequested                          bool // the workflow asked to cancel it
 	Attempts                                 []AttemptRecord
 }
 
@@ -74,12 +74,13 @@ func (e *engine) activityRecords() []ActivityRecord {
 		run := e.runs[k]
 		run.mu.Lock()
 		atts := append([]AttemptRecord(nil), run.attempts...)
+		byWorkflow := run.canceledByWorkflow
 		run.mu.Unlock()
 		sort.Slice(atts, func(i, j int) bool { return atts[i].N < atts[j].N })
 		out = append(out, ActivityRecord{
 			Key: run.key, Workflow: run.wf, Type: run.typ, Call: run.call, Scheduled: run.scheduled.Sub(e.w.origin),
 			Policy: run.policy.export(), StartToClose: run.opts.StartToCloseTimeout, ScheduleToClose: run.opts.ScheduleToCloseTimeout,
-			Heartbeat: run.opts.HeartbeatTimeout, CancelRequested: run.cancelRequested(), Attempts: atts,
+			Heartbeat: run.opts.HeartbeatTimeout, CancelRequested: byWorkflow, Attempts: atts,
 		})
 	}
 	return out

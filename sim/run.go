@@ -94,6 +94,7 @@ func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error)
 	w := NewWorld(seed, plan, clock.New(), env)
 	w.env = env
 	e := newEngine(w, env, hooks, budget)
+	e.window = sc.Profile.withDefaults().Window
 	c := sc.Setup(w)
 	if c.Workflow == nil {
 		return nil, fmt.Errorf("scenario %s: Setup returned no workflow", sc.Name)
@@ -155,6 +156,9 @@ func (e *engine) drain(stuck bool) {
 	for _, run := range runs {
 		run.requestCancel()
 	}
+	// An activity the workflow scheduled in its last task may not have
+	// reached the engine's interceptor yet; let everything runnable run.
+	e.gate.barrier()
 	done := make(chan struct{})
 	go func() {
 		e.attempts.Wait()

@@ -143,6 +143,9 @@ func (o *workflowOutbound) ExecuteActivity(ctx workflow.Context, activityType st
 		sel.AddFuture(f, func(workflow.Future) {})
 		sel.AddReceive(gctx.Done(), func(workflow.ReceiveChannel, bool) {
 			o.e.trace.add(time.Now(), Event{Kind: "act.cancel-request", WF: run.wf, Name: activityType, ID: run.key})
+			run.mu.Lock()
+			run.canceledByWorkflow = true
+			run.mu.Unlock()
 			run.requestCancel()
 		})
 		sel.Select(gctx)

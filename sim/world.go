@@ -42,6 +42,9 @@ func (w *World) Rand(name string) *rand.Rand { return w.seed.Stream(name) }
 // production they get clock.New().
 func (w *World) Clock() clock.Clock { return w.clk }
 
+// Origin is the virtual time the run started at.
+func (w *World) Origin() time.Time { return w.origin }
+
 // Since is the virtual time elapsed since the run started.
 func (w *World) Since() time.Duration { return w.clk.Now().Sub(w.origin) }
 
