@@ -1,0 +1,239 @@
+package realserver
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporalsim/temporalsim/sim"
+)
+
+// execute starts the clock and the workflow, carries out the timed
+// faults, waits for the first execution to close (or the budget to run
+// out) and collects the result.
+func (r *run) execute(ctx context.Context) (*Result, error) {
+	res := &Result{Scenario: r.opts.Scenario.Name, Seed: r.opts.Seed, Plan: r.opts.Plan, Scale: r.clk.Scale(),
+		WorkflowID: r.opts.WorkflowID, TaskQueue: r.tq, World: r.world}
+	kase := r.kase
+	r.clk.Start()
+	wr, err := r.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: r.opts.WorkflowID, TaskQueue: r.tq}, kase.Workflow, kase.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("starting %s: %w", r.opts.WorkflowID, err)
+	}
+	res.RunID = wr.GetRunID()
+
+	fctx, stopFaults := context.WithCancel(ctx)
+	faultsDone := r.runTimedFaults(fctx, res.RunID)
+
+	wctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	closeErr := r.waitClosed(wctx, res.RunID)
+	cancel()
+	stuck := closeErr != nil && ctx.Err() == nil
+	if stuck {
+		r.terminate(ctx, res.RunID, "temporalsim: wall-clock budget of the run spent")
+	} else if closeErr != nil {
+		stopFaults()
+		faultsDone()
+		return nil, closeErr
+	}
+	stopFaults()
+	faultsDone()
+
+	h, err := fetchHistory(ctx, r.c, r.opts.WorkflowID, res.RunID)
+	if err != nil {
+		return nil, err
+	}
+	res.History = h
+	res.Wall = time.Since(r.clk.RealStart())
+	if err := r.outcome(res, stuck); err != nil {
+		return nil, err
+	}
+	r.cleanUp(ctx, res)
+	r.close()
+	res.Activities = r.in.rec.activities()
+	r.mu.Lock()
+	res.Faults = slices.Clone(r.fired)
+	res.Workers = len(r.workers)
+	r.mu.Unlock()
+	res.Replays = int(r.replays.Load())
+	return res, nil
+}
+
+// waitClosed long-polls the first execution's close event.
+func (r *run) waitClosed(ctx context.Context, runID string) error {
+	for {
+		it := r.c.GetWorkflowHistory(ctx, r.opts.WorkflowID, runID, true, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+		for it.HasNext() {
+			e, err := it.Next()
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				var nf *serviceerror.NotFound
+				if errors.As(err, &nf) {
+					return err
+				}
+				break // a long poll that timed out on the server: poll again
+			}
+			if e != nil {
+				return nil
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+func (r *run) terminate(ctx context.Context, runID, reason string) {
+	r.terminateExecution(ctx, workflow.Execution{ID: r.opts.WorkflowID, RunID: runID}, reason)
+}
+
+func (r *run) terminateExecution(ctx context.Context, e workflow.Execution, reason string) {
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = r.c.TerminateWorkflow(tctx, e.ID, e.RunID, reason)
+}
+
+// cleanUp terminates what the run leaves open on the server: the engine
+// ends a run when its first execution closes, but here the next run of a
+// continue-as-new chain or an abandoned child workflow would go on (and
+// hold its workflow id against the next recording).
+func (r *run) cleanUp(ctx context.Context, res *Result) {
+	const reason = "temporalsim: the run is over (only its first execution is recorded)"
+	if res.Outcome == sim.ContinuedAsNew {
+		r.terminate(ctx, "", reason)
+	}
+	r.mu.Lock()
+	execs := slices.Clone(r.execs)
+	r.mu.Unlock()
+	for _, e := range execs {
+		if e.ID != r.opts.WorkflowID || e.RunID != res.RunID {
+			r.terminateExecution(ctx, e, reason)
+		}
+	}
+}
+
+// runTimedFaults carries out the plan's timed faults at their virtual
+// times, one after another in plan order; worker shutdowns go to one
+// goroutine of their own, in order, so a grace period does not hold up
+// the faults after it. The returned function waits for all of it.
+func (r *run) runTimedFaults(ctx context.Context, runID string) (wait func()) {
+	var wg sync.WaitGroup
+	shutdowns := make(chan sim.Fault, len(r.opts.Plan.Faults))
+	wg.Go(func() {
+		for f := range shutdowns {
+			r.stopWorker()
+			if err := r.startWorker(); err != nil {
+				r.note(f, r.elapsed(), "worker not restarted: "+err.Error())
+			}
+		}
+	})
+	wg.Go(func() {
+		defer close(shutdowns)
+		for _, f := range sortedFaults(r.opts.Plan) {
+			if f.Kind.ActivityScoped() {
+				continue
+			}
+			select {
+			case <-r.clk.After(f.At - r.elapsed()):
+			case <-ctx.Done():
+			}
+			if ctx.Err() != nil {
+				r.note(f, 0, "not due: the workflow closed first")
+				continue
+			}
+			at := r.elapsed()
+			switch f.Kind {
+			case sim.WorkerShutdown:
+				shutdowns <- f
+				r.note(f, at, "ok")
+			case sim.Update:
+				wg.Go(func() { r.note(f, at, r.update(ctx, f, runID)) })
+			default:
+				r.note(f, at, r.fire(ctx, f, runID))
+			}
+		}
+	})
+	return wg.Wait
+}
+
+// fire carries out one timed fault through the client.
+func (r *run) fire(ctx context.Context, f sim.Fault, runID string) string {
+	id := r.opts.WorkflowID
+	switch f.Kind {
+	case sim.WorkflowCancel:
+		return resultOf(r.c.CancelWorkflow(ctx, id, runID))
+	case sim.Signal:
+		args, err := r.world.Decode(f.Target, f.Value)
+		if err != nil {
+			return err.Error()
+		}
+		var arg any
+		if len(args) > 0 {
+			arg = args[0]
+		}
+		return resultOf(r.c.SignalWorkflow(ctx, id, runID, f.Target, arg))
+	case sim.Query:
+		args, err := r.world.Decode(f.Target, f.Value)
+		if err != nil {
+			return err.Error()
+		}
+		v, err := r.c.QueryWorkflow(ctx, id, runID, f.Target, args...)
+		if err != nil {
+			return err.Error()
+		}
+		var x any
+		if v.HasValue() && v.Get(&x) == nil {
+			b, _ := json.Marshal(x)
+			return "ok: " + string(b)
+		}
+		return "ok"
+	case sim.CodecFailure:
+		return "ok" // the scenario's codec asks World.ActiveFault
+	}
+	return "not carried out: kind " + string(f.Kind)
+}
+
+// update sends an update with the fault's id as its update id, as the
+// engine does, and waits for its outcome.
+func (r *run) update(ctx context.Context, f sim.Fault, runID string) string {
+	args, err := r.world.Decode(f.Target, f.Value)
+	if err != nil {
+		return err.Error()
+	}
+	h, err := r.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		UpdateID: fmt.Sprintf("f%d", f.ID), WorkflowID: r.opts.WorkflowID, RunID: runID,
+		UpdateName: f.Target, Args: args, WaitForStage: client.WorkflowUpdateStageAccepted,
+	})
+	if err != nil {
+		return err.Error()
+	}
+	return resultOf(h.Get(ctx, nil)) // a rejection by the validator comes here
+}
+
+func resultOf(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Error()
+}
+
+// sortedFaults is the plan's faults by virtual time, then id.
+func sortedFaults(p sim.Plan) []sim.Fault {
+	fs := slices.Clone(p.Faults)
+	slices.SortStableFunc(fs, func(a, b sim.Fault) int {
+		return cmp.Or(cmp.Compare(a.At, b.At), cmp.Compare(a.ID, b.ID))
+	})
+	return fs
+}

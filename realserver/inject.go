@@ -1,0 +1,212 @@
+package realserver
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporalsim/temporalsim/sim"
+)
+
+// injector carries out a plan's activity-scoped and child-workflow faults
+// on a real worker, as the engine does on its own: the innermost activity
+// interceptor fails, panics, delays or hangs the attempts a fault targets,
+// drops their heartbeats after a heartbeat-loss fault, and the innermost
+// workflow interceptor fails the child workflows a fault targets.
+type injector struct {
+	plan  sim.Plan
+	clk   *ScaledClock
+	calls *callNumbers
+	rec   *recorder
+}
+
+// attemptFaults lists the faults that hit this activity attempt: the
+// engine's rule (target type, call, attempt, and At not after the
+// attempt's start in virtual time).
+func (in *injector) attemptFaults(typ string, call, attempt int, local bool) []sim.Fault {
+	elapsed := in.clk.Now().Sub(in.clk.Origin())
+	var out []sim.Fault
+	for _, f := range in.plan.Faults {
+		if local != (f.Kind == sim.LocalActivityError) || !f.Kind.ActivityScoped() || f.Kind == sim.ChildWorkflowFailure {
+			continue
+		}
+		if f.Target != typ || (f.Call != 0 && f.Call != call) || (f.Attempt != 0 && f.Attempt != attempt) || elapsed < f.At {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// injectedError is the error an activity-error or local-activity-error
+// fault makes the attempt return: the engine's.
+func injectedError(f sim.Fault) error {
+	msg := f.Value
+	if msg == "" {
+		msg = fmt.Sprintf("injected fault f%d", f.ID)
+	}
+	return temporal.NewApplicationErrorWithOptions(msg, "InjectedFault", temporal.ApplicationErrorOptions{NonRetryable: f.NonRetryable})
+}
+
+type hbLossKey struct{}
+
+type activityInbound struct {
+	interceptor.ActivityInboundInterceptorBase
+	in     *injector
+	worker int
+}
+
+func (a *activityInbound) Init(outbound interceptor.ActivityOutboundInterceptor) error {
+	return a.Next.Init(&activityOutbound{ActivityOutboundInterceptorBase: interceptor.ActivityOutboundInterceptorBase{Next: outbound}})
+}
+
+func (a *activityInbound) ExecuteActivity(ctx context.Context, input *interceptor.ExecuteActivityInput) (res any, err error) {
+	info := activity.GetInfo(ctx)
+	typ, attempt := info.ActivityType.Name, int(info.Attempt)
+	call := a.in.calls.activity(ctx, info)
+	faults := a.in.attemptFaults(typ, call, attempt, info.IsLocalActivity)
+	rec := a.in.rec.attemptStart(info, call, a.worker, faults)
+	defer func() {
+		if p := recover(); p != nil {
+			rec.end(fmt.Errorf("panic: %v", p))
+			panic(p)
+		}
+		rec.end(err)
+	}()
+	for _, f := range faults {
+		switch f.Kind {
+		case sim.ActivityError, sim.LocalActivityError:
+			return nil, injectedError(f)
+		case sim.ActivityPanic:
+			panic(fmt.Sprintf("injected panic (fault f%d)", f.ID))
+		case sim.Latency:
+			select {
+			case <-a.in.clk.After(f.Dur):
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		case sim.StartToCloseTimeout, sim.ScheduleToCloseExpiry:
+			<-ctx.Done()
+			return nil, ctx.Err()
+		case sim.HeartbeatLoss:
+			ctx = context.WithValue(ctx, hbLossKey{}, time.Now().Add(a.in.clk.Real(f.Dur)))
+		}
+	}
+	return a.Next.ExecuteActivity(ctx, input)
+}
+
+// activityOutbound drops the heartbeats of an attempt after its
+// heartbeat-loss fault: neither the SDK nor the server sees them.
+type activityOutbound struct {
+	interceptor.ActivityOutboundInterceptorBase
+}
+
+func (o *activityOutbound) RecordHeartbeat(ctx context.Context, details ...any) {
+	if lost, ok := ctx.Value(hbLossKey{}).(time.Time); ok && !time.Now().Before(lost) {
+		return
+	}
+	o.Next.RecordHeartbeat(ctx, details...)
+}
+
+// childFault says whether a child workflow execution of type typ fails at
+// once: the engine's rule, with calls counted in the order children are
+// first seen.
+func (in *injector) childFault(info *workflow.Info) (sim.Fault, bool) {
+	call := in.calls.child(info)
+	for _, f := range in.plan.Faults {
+		if f.Kind == sim.ChildWorkflowFailure && f.Target == info.WorkflowType.Name && (f.Call == 0 || f.Call == call) {
+			return f, true
+		}
+	}
+	return sim.Fault{}, false
+}
+
+// callNumbers numbers the schedulings of each activity type within a
+// workflow run (the Call of a fault), and of each child workflow type.
+//
+// An activity's number is its rank among the run's ActivityTaskScheduled
+// events of its type, read from the run's history, so activities fanned
+// out together are numbered in scheduling order whatever order their
+// attempts reach the worker in. Local activities have no scheduled event;
+// they are numbered in the order their first attempts are seen, which is
+// scheduling order for local activities run one after another. Children
+// are numbered in the order their first runs are seen.
+type callNumbers struct {
+	c  client.Client
+	mu sync.Mutex
+	// byRun maps a run id to its activity ids' numbers.
+	byRun map[string]map[string]int
+	// local and localSeen number local activities per run and type.
+	local     map[string]int
+	localSeen map[string]int
+	children  map[string]int
+	childSeen map[string]int
+}
+
+func newCallNumbers(c client.Client) *callNumbers {
+	return &callNumbers{c: c, byRun: map[string]map[string]int{}, local: map[string]int{},
+		localSeen: map[string]int{}, children: map[string]int{}, childSeen: map[string]int{}}
+}
+
+func (cn *callNumbers) activity(ctx context.Context, info activity.Info) int {
+	run, typ := info.WorkflowExecution.RunID, info.ActivityType.Name
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	if info.IsLocalActivity {
+		key := run + "/" + info.ActivityID
+		if n, ok := cn.local[key]; ok {
+			return n
+		}
+		cn.localSeen[run+"/"+typ]++
+		cn.local[key] = cn.localSeen[run+"/"+typ]
+		return cn.local[key]
+	}
+	if n, ok := cn.byRun[run][info.ActivityID]; ok {
+		return n
+	}
+	// The activity's scheduled event is in the history by now; read the
+	// run's schedulings afresh. The lock is held so that concurrent
+	// attempts of one fan-out read the history once.
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ids := map[string]int{}
+	perType := map[string]int{}
+	it := cn.c.GetWorkflowHistory(hctx, info.WorkflowExecution.ID, run, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			break
+		}
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+			perType[a.GetActivityType().GetName()]++
+			ids[a.GetActivityId()] = perType[a.GetActivityType().GetName()]
+		}
+	}
+	cn.byRun[run] = ids
+	if n, ok := ids[info.ActivityID]; ok {
+		return n
+	}
+	// Not found (the history could not be read): only faults for every
+	// call apply.
+	return 0
+}
+
+func (cn *callNumbers) child(info *workflow.Info) int {
+	key := info.WorkflowExecution.ID + "/" + info.WorkflowExecution.RunID
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	if n, ok := cn.children[key]; ok {
+		return n
+	}
+	cn.childSeen[info.WorkflowType.Name]++
+	cn.children[key] = cn.childSeen[info.WorkflowType.Name]
+	return cn.children[key]
+}
