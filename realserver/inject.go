@@ -22,15 +22,21 @@ import (
 // drops their heartbeats after a heartbeat-loss fault, and the innermost
 // workflow interceptor fails the child workflows a fault targets.
 type injector struct {
-	plan  sim.Plan
-	clk   *ScaledClock
-	calls *callNumbers
-	rec   *recorder
+	plan sim.Plan
+	// window is the scenario's fault window: activity, local activity and
+	// child faults hit only what starts in [At, window], as in the engine.
+	window time.Duration
+	clk    *ScaledClock
+	calls  *callNumbers
+	rec    *recorder
+
+	mu       sync.Mutex
+	children map[string]childDecision // by child execution
 }
 
 // attemptFaults lists the faults that hit this activity attempt: the
-// engine's rule (target type, call, attempt, and At not after the
-// attempt's start in virtual time).
+// engine's rule (target type, call, attempt, and a start in virtual time
+// between the fault's At and the end of the fault window).
 func (in *injector) attemptFaults(typ string, call, attempt int, local bool) []sim.Fault {
 	elapsed := in.clk.Now().Sub(in.clk.Origin())
 	var out []sim.Fault
@@ -38,12 +44,16 @@ func (in *injector) attemptFaults(typ string, call, attempt int, local bool) []s
 		if local != (f.Kind == sim.LocalActivityError) || !f.Kind.ActivityScoped() || f.Kind == sim.ChildWorkflowFailure {
 			continue
 		}
-		if f.Target != typ || (f.Call != 0 && f.Call != call) || (f.Attempt != 0 && f.Attempt != attempt) || elapsed < f.At {
+		if f.Target != typ || (f.Call != 0 && f.Call != call) || (f.Attempt != 0 && f.Attempt != attempt) || !in.inWindow(f, elapsed) {
 			continue
 		}
 		out = append(out, f)
 	}
 	return out
+}
+
+func (in *injector) inWindow(f sim.Fault, elapsed time.Duration) bool {
+	return elapsed >= f.At && elapsed <= in.window
 }
 
 // injectedError is the error an activity-error or local-activity-error
@@ -118,15 +128,34 @@ func (o *activityOutbound) RecordHeartbeat(ctx context.Context, details ...any) 
 
 // childFault says whether a child workflow execution of type typ fails at
 // once: the engine's rule, with calls counted in the order children are
-// first seen.
+// first seen. The decision is kept per execution, so a replay of the
+// child (on a new worker, later) decides the same.
 func (in *injector) childFault(info *workflow.Info) (sim.Fault, bool) {
+	key := info.WorkflowExecution.ID + "/" + info.WorkflowExecution.RunID
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if d, ok := in.children[key]; ok {
+		return d.f, d.ok
+	}
 	call := in.calls.child(info)
+	elapsed := in.clk.Now().Sub(in.clk.Origin())
+	d := childDecision{}
 	for _, f := range in.plan.Faults {
-		if f.Kind == sim.ChildWorkflowFailure && f.Target == info.WorkflowType.Name && (f.Call == 0 || f.Call == call) {
-			return f, true
+		if f.Kind == sim.ChildWorkflowFailure && f.Target == info.WorkflowType.Name && (f.Call == 0 || f.Call == call) && in.inWindow(f, elapsed) {
+			d = childDecision{f, true}
+			break
 		}
 	}
-	return sim.Fault{}, false
+	if in.children == nil {
+		in.children = map[string]childDecision{}
+	}
+	in.children[key] = d
+	return d.f, d.ok
+}
+
+type childDecision struct {
+	f  sim.Fault
+	ok bool
 }
 
 // callNumbers numbers the schedulings of each activity type within a

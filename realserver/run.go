@@ -173,7 +173,11 @@ func (r *run) setup(ctx context.Context) error {
 		return fmt.Errorf("connecting to %s: %w", r.srv.Address(), err)
 	}
 	r.c = c
-	r.in = &injector{plan: r.opts.Plan, clk: r.clk, calls: newCallNumbers(c), rec: newRecorder(r.clk)}
+	window := r.opts.Scenario.Profile.Window
+	if window <= 0 {
+		window = 10 * time.Minute // the profile's default
+	}
+	r.in = &injector{plan: r.opts.Plan, window: window, clk: r.clk, calls: newCallNumbers(c), rec: newRecorder(r.clk)}
 	for _, f := range sortedFaults(r.opts.Plan) {
 		if f.Kind == sim.WorkerShutdown {
 			r.graces = append(r.graces, r.clk.Real(f.Dur))
