@@ -1,10 +1,13 @@
-package sim
+package sim_test
 
 import (
 	"os"
 	"runtime"
 	"strconv"
 	"testing"
+
+	"github.com/temporalsim/temporalsim/sim"
+	"github.com/temporalsim/temporalsim/sim/internal/simtest"
 )
 
 // determinismSeeds is how many seeds TestSameSeedSameTrace runs twice;
@@ -25,21 +28,21 @@ func determinismSeeds(t *testing.T) int {
 }
 
 func TestSameSeedSameTrace(t *testing.T) {
-	sc := fanOutScenario(4)
+	sc := simtest.FanOut(4)
 	n := determinismSeeds(t)
-	faults, outcomes := 0, map[Outcome]int{}
+	faults, outcomes := 0, map[sim.Outcome]int{}
 	for s := 1; s <= n; s++ {
-		seed := Seed(s)
+		seed := sim.Seed(s)
 		cfg, plan := sc.Profile.SwarmPlan(seed)
-		a, err := Run(t, sc, seed, plan, &Options{Config: &cfg})
+		a, err := sim.Run(t, sc, seed, plan, &sim.Options{Config: &cfg})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := Run(t, sc, seed, plan, &Options{Config: &cfg})
+		b, err := sim.Run(t, sc, seed, plan, &sim.Options{Config: &cfg})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if i := FirstDifference(a.Events, b.Events); i >= 0 {
+		if i := sim.FirstDifference(a.Events, b.Events); i >= 0 {
 			t.Fatalf("seed %d (GOMAXPROCS=%d): traces differ at event %d:\n  first:  %v\n  second: %v\nplan:\n%s",
 				s, runtime.GOMAXPROCS(0), i, at(a.Events, i), at(b.Events, i), plan)
 		}
@@ -49,7 +52,7 @@ func TestSameSeedSameTrace(t *testing.T) {
 	t.Logf("%d seeds, %d faults planned, outcomes %v, GOMAXPROCS=%d", n, faults, outcomes, runtime.GOMAXPROCS(0))
 }
 
-func at(es []Event, i int) any {
+func at(es []sim.Event, i int) any {
 	if i < len(es) {
 		return es[i]
 	}

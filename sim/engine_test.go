@@ -1,17 +1,20 @@
-package sim
+package sim_test
 
 import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/temporalsim/temporalsim/sim"
+	"github.com/temporalsim/temporalsim/sim/internal/simtest"
 )
 
 func TestFanOutCompletes(t *testing.T) {
-	r, err := Run(t, fanOutScenario(4), 1, Plan{}, nil)
+	r, err := sim.Run(t, simtest.FanOut(4), 1, sim.Plan{}, nil)
 	require.NoError(t, err)
-	for _, e := range r.Events {
-		t.Log(e)
-	}
-	require.Equal(t, Completed, r.Outcome, "err=%v", r.Err)
+	require.Equal(t, sim.Completed, r.Outcome, "err=%v", r.Err)
 	require.Equal(t, `["w0@1","w1@1","w2@1","w3@1"]`, r.Output)
+	// Workflow time after the activities equals activity time: the
+	// longest ran 4 minutes, then the workflow slept a day.
+	require.Equal(t, "24h4m0s", r.Elapsed.String())
 }
