@@ -63,8 +63,8 @@
 //		cli.Main(cli.Config{
 //			Command:   "go run ./cmd/mysim", // how repro lines name it
 //			Scenarios: []*sim.Scenario{orders.Scenario(), orders.BuggyScenario()},
-//			// Optional: what replay registers (the default registers the
-//			// workflow each scenario starts, when Setup names it by function).
+//			// Optional: what replay registers (the default registers what
+//			// the scenarios' Setup functions register).
 //			Replay: &replaycorpus.Options{Workflows: []any{orders.OrderWorkflow}},
 //		})
 //	}
@@ -78,10 +78,12 @@
 //
 // replay takes history files, directories (every *.json under them, with
 // each directory's manifest.json saying what to expect) and glob patterns.
-// Without Config.Replay, simrun registers the workflow function each
-// scenario's Setup starts, under the name the SDK gives it, with that
-// scenario's data converter; a scenario whose Setup starts its workflow by
-// name cannot be registered this way, so pass Config.Replay for those.
+// Without Config.Replay, simrun runs each scenario's Setup on a World
+// outside the engine (seed 1, no faults) and registers every workflow it
+// registers, children and named registrations included; a history replays
+// with the data converter and interceptors of the scenario that registers
+// its workflow type. A codec whose keys depend on the seed needs
+// Config.Replay with the recording's options.
 //
 // # Record
 //

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.temporal.io/sdk/workflow"
+
 	"github.com/temporalsim/temporalsim/sim"
 )
 
@@ -105,5 +107,32 @@ func TestDefaultCommand(t *testing.T) {
 		if got := defaultCommand(arg0); got != want {
 			t.Errorf("defaultCommand(%q) = %q, want %q", arg0, got, want)
 		}
+	}
+}
+
+func parentWorkflow(workflow.Context) error { return nil }
+func childWorkflow(workflow.Context) error  { return nil }
+
+// TestCatalogueWorkflows checks that replay registers what Setup
+// registers, by name or by function, children included, and that a
+// correct scenario's function wins over a planted bug's under one name.
+func TestCatalogueWorkflows(t *testing.T) {
+	setup := func(parent any) func(w *sim.World) sim.Case {
+		return func(w *sim.World) sim.Case {
+			w.RegisterWorkflowWithOptions(parent, workflow.RegisterOptions{Name: "Parent"})
+			w.RegisterWorkflow(childWorkflow)
+			return sim.Case{Workflow: "Parent"}
+		}
+	}
+	bug := &sim.Scenario{Name: "s/bug-x", Bug: "x", Setup: setup(childWorkflow)}
+	good := &sim.Scenario{Name: "s", Setup: setup(parentWorkflow)}
+	broken := &sim.Scenario{Name: "t", Setup: func(*sim.World) sim.Case { panic("needs the engine") }}
+	a := newApp(Config{Scenarios: []*sim.Scenario{bug, broken, good}}, &bytes.Buffer{}, &bytes.Buffer{})
+	cat := a.catalogueWorkflows()
+	if len(cat.workflows) != 2 || cat.owner["Parent"] != "s" || cat.owner["childWorkflow"] != "s" {
+		t.Fatalf("workflows %v owners %v", cat.workflows, cat.owner)
+	}
+	if workflowTypeName(cat.workflows["Parent"]) != "parentWorkflow" {
+		t.Fatalf("Parent should be the correct scenario's function, got %s", workflowTypeName(cat.workflows["Parent"]))
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"testing"
 
 	"github.com/temporalsim/temporalsim/replaycorpus"
 )
@@ -52,27 +51,25 @@ Exits 1 when a history's replay is not what its manifest expects.`)
 	if err != nil {
 		return nil, err
 	}
-	return func(t *testing.T) int {
-		results, err := a.replayFiles(t, files)
-		if err != nil {
-			fmt.Fprintf(a.stderr, "%s replay: %s\n", a.cfg.Command, oneLine(err.Error()))
-			return exitUsage
+	// Replay needs no simulation bubble: it runs here, outside sim.Host.
+	results, err := a.replayFiles(files)
+	if err != nil {
+		return nil, err
+	}
+	sum := replaycorpus.Summarize(results)
+	if *asJSON {
+		out := replayJSON{Summary: sum, Results: []replayFileJSON{}}
+		for _, r := range results {
+			out.Results = append(out.Results, replayFileJSONOf(r))
 		}
-		sum := replaycorpus.Summarize(results)
-		if *asJSON {
-			out := replayJSON{Summary: sum, Results: []replayFileJSON{}}
-			for _, r := range results {
-				out.Results = append(out.Results, replayFileJSONOf(r))
-			}
-			a.printJSON(out)
-		} else {
-			a.printReplay(results, sum)
-		}
-		if !sum.OK() {
-			return exitFail
-		}
-		return exitOK
-	}, nil
+		a.printJSON(out)
+	} else {
+		a.printReplay(results, sum)
+	}
+	if !sum.OK() {
+		return nil, failError{fmt.Errorf("%d of %d histories did not replay as expected", sum.Unexpected, sum.Files)}
+	}
+	return nil, nil
 }
 
 // expandPaths turns the command line into history files, as
@@ -160,7 +157,7 @@ func (a *app) printReplay(results []replaycorpus.Result, sum replaycorpus.Summar
 	fmt.Fprintln(a.stdout, sum)
 	for _, r := range results {
 		if r.Err != nil && r.Err.Kind == replaycorpus.UnregisteredWorkflowType && !r.Pass && a.cfg.Replay == nil {
-			fmt.Fprintf(a.stdout, "note: %s registers only the workflows scenarios start by function; to replay others, build your own simrun with cli.Config.Replay (see go doc %s)\n",
+			fmt.Fprintf(a.stdout, "note: %s registers the workflows its scenarios register; to replay others, build your own simrun with cli.Config.Replay (see go doc %s)\n",
 				a.cfg.Command, "github.com/temporalsim/temporalsim/cmd/simrun")
 			break
 		}

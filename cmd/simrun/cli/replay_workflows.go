@@ -1,13 +1,14 @@
 package cli
 
 import (
+	"fmt"
 	"reflect"
 	"runtime"
 	"sort"
 	"strings"
-	"testing"
 
-	"go.temporal.io/sdk/converter"
+	"github.com/benbjohnson/clock"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporalsim/temporalsim/replaycorpus"
@@ -16,9 +17,10 @@ import (
 
 // replayFiles replays files and returns one result per file, in order.
 // With Config.Replay the user's options are used for every file.
-// Otherwise each history replays against the workflow a scenario starts
-// under that type name, with that scenario's data converter.
-func (a *app) replayFiles(t *testing.T, files []string) ([]replaycorpus.Result, error) {
+// Otherwise each history replays against every workflow the scenarios
+// register, with the data converter and interceptors of the scenario that
+// registers its workflow type.
+func (a *app) replayFiles(files []string) ([]replaycorpus.Result, error) {
 	if a.cfg.Replay != nil {
 		r, err := replaycorpus.NewReplayer(*a.cfg.Replay)
 		if err != nil {
@@ -26,106 +28,121 @@ func (a *app) replayFiles(t *testing.T, files []string) ([]replaycorpus.Result, 
 		}
 		return r.ReplayFiles(files), nil
 	}
-	known := a.catalogueWorkflows(t)
-	// Group the files by workflow type; a file whose type no scenario
-	// starts (or that does not load) goes to a replayer with every known
-	// workflow, which reports it.
+	cat := a.catalogueWorkflows()
+	// Group the files by the scenario that registers their workflow type;
+	// a file whose type no scenario registers (or that does not load) goes
+	// to the group "", which reports it.
 	groups := map[string][]int{}
 	for i, f := range files {
-		typ := ""
+		owner := ""
 		if h, err := replaycorpus.LoadHistory(f, nil); err == nil {
-			typ = replaycorpus.WorkflowType(h)
+			owner = cat.owner[replaycorpus.WorkflowType(h)]
 		}
-		if _, ok := known[typ]; !ok {
-			typ = ""
-		}
-		groups[typ] = append(groups[typ], i)
+		groups[owner] = append(groups[owner], i)
 	}
+	owners := make([]string, 0, len(groups))
+	for o := range groups {
+		owners = append(owners, o)
+	}
+	sort.Strings(owners)
 	results := make([]replaycorpus.Result, len(files))
-	types := make([]string, 0, len(groups))
-	for typ := range groups {
-		types = append(types, typ)
-	}
-	sort.Strings(types)
-	for _, typ := range types {
-		opts := replaycorpus.Options{NamedWorkflows: map[string]any{}}
-		if w, ok := known[typ]; ok {
-			opts.NamedWorkflows[typ], opts.DataConverter = w.fn, w.dc
-		} else {
-			for name, w := range known {
-				opts.NamedWorkflows[name] = w.fn
-			}
+	for _, o := range owners {
+		opts := replaycorpus.Options{NamedWorkflows: cat.workflows}
+		if w, ok := cat.worlds[o]; ok {
+			opts.DataConverter, opts.Interceptors = w.DataConverter(), w.Interceptors()
 		}
 		r, err := replaycorpus.NewReplayer(opts)
 		if err != nil {
 			return nil, err
 		}
 		var group []string
-		for _, i := range groups[typ] {
+		for _, i := range groups[o] {
 			group = append(group, files[i])
 		}
 		for k, res := range r.ReplayFiles(group) {
-			results[groups[typ][k]] = res
+			results[groups[o][k]] = res
 		}
 	}
 	return results, nil
 }
 
-// capturedWorkflow is the workflow a scenario starts, with its scenario's
-// data converter.
-type capturedWorkflow struct {
-	fn       any
-	dc       converter.DataConverter
-	scenario string
+// catalogue is what the scenarios register, found by running each Setup
+// against a World whose registrations are recorded.
+type catalogue struct {
+	workflows map[string]any        // workflow type -> function
+	owner     map[string]string     // workflow type -> scenario that registered it
+	worlds    map[string]*sim.World // scenario -> the World its Setup ran on
 }
 
-// captureWorkflowType is the name of the stand-in workflow the capture
-// runs instead of the scenario's own.
-const captureWorkflowType = "temporalsim.simrun.capture"
-
-// catalogueWorkflows finds, for each workflow type the scenarios start,
-// the function that implements it. Scenarios do not list their workflows,
-// so each Setup runs once in a bubble and the Case it returns is kept; the
-// run itself executes a no-op stand-in. Only workflow functions can be
-// kept: a Case that names its workflow by string (registered with
-// RegisterWorkflowWithOptions) gives no function to register, and child
-// workflows are not seen. Correct scenarios win over planted-bug variants
-// that register another function under the same name.
-func (a *app) catalogueWorkflows(t *testing.T) map[string]capturedWorkflow {
-	known := map[string]capturedWorkflow{}
-	scs := append(a.correct(), a.bugs()...)
-	for _, sc := range scs {
-		var got capturedWorkflow
-		probe := *sc
-		probe.Properties = nil
-		probe.Setup = func(w *sim.World) sim.Case {
-			c := sc.Setup(w)
-			got = capturedWorkflow{fn: c.Workflow, dc: w.DataConverter(), scenario: sc.Name}
-			w.RegisterWorkflowWithOptions(func(workflow.Context) error { return nil }, workflow.RegisterOptions{Name: captureWorkflowType})
-			return sim.Case{Workflow: captureWorkflowType}
-		}
-		if _, err := sim.Run(t, &probe, 1, sim.Plan{}, nil); err != nil || got.fn == nil {
+// catalogueWorkflows runs every scenario's Setup on a World outside the
+// engine (seed 1, no faults, a mock clock) and records the workflows it
+// registers, children and ones registered by name included. Correct
+// scenarios come first, so a planted-bug variant that registers another
+// function under the same type name does not replace the correct one.
+func (a *app) catalogueWorkflows() *catalogue {
+	cat := &catalogue{workflows: map[string]any{}, owner: map[string]string{}, worlds: map[string]*sim.World{}}
+	for _, sc := range append(a.correct(), a.bugs()...) {
+		rec := &workflowRecorder{found: map[string]any{}}
+		w := sim.NewWorld(1, sim.Plan{}, clock.NewMock(), rec)
+		if !setupQuietly(sc, w) {
 			continue
 		}
-		name, ok := workflowTypeName(got.fn)
-		if _, dup := known[name]; ok && !dup {
-			known[name] = got
+		cat.worlds[sc.Name] = w
+		for _, name := range rec.order {
+			if _, dup := cat.workflows[name]; !dup {
+				cat.workflows[name], cat.owner[name] = rec.found[name], sc.Name
+			}
 		}
 	}
-	return known
+	return cat
 }
+
+// setupQuietly runs sc.Setup on w, reporting false if it panicked: a
+// Setup that needs the engine cannot give its workflows this way.
+func setupQuietly(sc *sim.Scenario, w *sim.World) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			ok = false
+		}
+	}()
+	if sc.Setup == nil {
+		return false
+	}
+	sc.Setup(w)
+	return true
+}
+
+// workflowRecorder is a sim.Registrar that keeps the workflows registered
+// on it and ignores activities.
+type workflowRecorder struct {
+	found map[string]any
+	order []string
+}
+
+func (r *workflowRecorder) RegisterWorkflowWithOptions(fn any, o workflow.RegisterOptions) {
+	name := o.Name
+	if name == "" {
+		name = workflowTypeName(fn)
+	}
+	if _, dup := r.found[name]; !dup && name != "" {
+		r.found[name] = fn
+		r.order = append(r.order, name)
+	}
+}
+
+func (r *workflowRecorder) RegisterActivityWithOptions(any, activity.RegisterOptions) {}
 
 // workflowTypeName is the type name the SDK registers a workflow function
 // under: the function's name without its package path (and without the
-// -fm suffix of a method value). A string is a name, not a function.
-func workflowTypeName(fn any) (string, bool) {
+// -fm suffix of a method value).
+func workflowTypeName(fn any) string {
 	v := reflect.ValueOf(fn)
 	if v.Kind() != reflect.Func {
-		return "", false
+		return fmt.Sprint(fn)
 	}
 	name := runtime.FuncForPC(v.Pointer()).Name()
 	if i := strings.LastIndex(name, "."); i >= 0 {
 		name = name[i+1:]
 	}
-	return strings.TrimSuffix(name, "-fm"), true
+	return strings.TrimSuffix(name, "-fm")
 }
