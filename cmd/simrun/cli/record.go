@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"strconv"
+
+	"github.com/temporalsim/temporalsim/realserver"
 )
 
 // record is `record SCENARIO... -out DIR`: run scenarios against a real
@@ -44,7 +44,7 @@ file. The server is the temporal CLI's dev server, started from -server PATH
 			return nil, err
 		}
 	default:
-		if _, err := temporalBinary(*server); err != nil {
+		if _, err := realserver.FindCLI(*server); err != nil {
 			return nil, err
 		}
 	}
@@ -60,24 +60,4 @@ func checkAddress(addr string) error {
 		return fmt.Errorf("-address %q: port must be a number from 1 to 65535", addr)
 	}
 	return nil
-}
-
-// temporalBinary finds the temporal CLI: -server, then TEMPORAL_CLI, then
-// PATH.
-func temporalBinary(server string) (string, error) {
-	if server == "" {
-		server = os.Getenv("TEMPORAL_CLI")
-	}
-	if server == "" {
-		p, err := exec.LookPath("temporal")
-		if err != nil {
-			return "", errors.New("no temporal CLI: give -server PATH or -address HOST:PORT, set TEMPORAL_CLI, or run scripts/install-temporal-cli.sh")
-		}
-		return p, nil
-	}
-	info, err := os.Stat(server)
-	if err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
-		return "", fmt.Errorf("-server %s: not an executable file", server)
-	}
-	return server, nil
 }
