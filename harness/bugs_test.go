@@ -32,8 +32,8 @@ func TestPlantedBugsFound(t *testing.T) {
 			if f == nil {
 				t.Fatalf("planted bug not found in 1000 plans: %s", sc.Bug)
 			}
-			if f.Divergence != nil {
-				t.Fatalf("nondeterministic:\n%s", f.Report())
+			if f.Divergence != nil || f.Result.Violations[0].Property == harness.RunPanicked {
+				t.Fatalf("found a nondeterministic or crashing run, not the planted bug:\n%s", f.Report())
 			}
 			if n := len(f.Plan.Faults); n > 3 {
 				t.Errorf("shrunk to %d faults, want at most 3:\n%s", n, f.Report())

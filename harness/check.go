@@ -134,23 +134,40 @@ func (s *search) conclude(tr *trial, src Source) (*Failure, error) {
 	case tr.err != nil:
 		return nil, tr.err
 	case tr.div != nil:
-		return &Failure{Scenario: s.sc.Name, Seed: tr.seed, Config: tr.cfg, Found: tr.plan, Plan: tr.plan,
+		return &Failure{Scenario: s.sc.Name, Seed: tr.seed, Config: tr.cfg, FoundSeed: tr.seed, Found: tr.plan, Plan: tr.plan,
 			Result: tr.res, Plans: s.st.plans, Source: src, Divergence: tr.div, simrun: simrunCommand(s.sc)}, nil
 	case !tr.res.Failed():
 		return nil, nil
 	}
-	plan, res, err := Shrink(s.t, s.sc, tr.seed, tr.plan)
+	seed, cfg := tr.seed, tr.cfg
+	plan, res, err := Shrink(s.t, s.sc, seed, tr.plan)
 	if err != nil {
 		return nil, fmt.Errorf("harness: shrinking the failing plan: %w", err)
 	}
-	return &Failure{Scenario: s.sc.Name, Seed: tr.seed, Config: tr.cfg, Found: tr.plan, Plan: plan,
+	if src != SourceSaved { // a saved plan is already as small as it gets
+		seed, cfg, plan, res = s.fewer(seed, cfg, plan, res)
+	}
+	return &Failure{Scenario: s.sc.Name, Seed: seed, Config: cfg, FoundSeed: tr.seed, Found: tr.plan, Plan: plan,
 		Result: res, Plans: s.st.plans, Source: src, simrun: simrunCommand(s.sc)}, nil
 }
 
 // runScenario is sim.Run with the scenario's Setup guarded: a Setup that
 // panics, or returns a workflow function the SDK would panic on, would
 // otherwise take the whole test binary down from inside the run's bubble.
-func runScenario(t *testing.T, sc *sim.Scenario, seed sim.Seed, plan sim.Plan, o *sim.Options) (*sim.Result, error) {
+func runScenario(t *testing.T, sc *sim.Scenario, seed sim.Seed, plan sim.Plan, o *sim.Options) (res *sim.Result, err error) {
+	// A panic that reaches this goroutine (synctest's, when the run ends
+	// with goroutines still blocked in its bubble) is a finding about this
+	// seed and plan, shrunk and reported like a property failure; rapid
+	// would otherwise swallow it as a failure of its own.
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = &sim.Result{Scenario: sc.Name, Seed: seed, Plan: plan, Outcome: sim.Stuck,
+				Violations: []sim.Violation{{Property: RunPanicked, Message: fmt.Sprintf("the run panicked: %v", p)}}}, nil
+			if o != nil {
+				res.Config = o.Config
+			}
+		}
+	}()
 	var setupErr error
 	g := *sc
 	g.Setup = func(w *sim.World) (c sim.Case) {
@@ -167,7 +184,7 @@ func runScenario(t *testing.T, sc *sim.Scenario, seed sim.Seed, plan sim.Plan, o
 		}
 		return c
 	}
-	res, err := sim.Run(t, &g, seed, plan, o)
+	res, err = sim.Run(t, &g, seed, plan, o)
 	if setupErr != nil {
 		return nil, setupErr
 	}
@@ -188,6 +205,16 @@ func unregistered(sc *sim.Scenario, r *sim.Result) error {
 		}
 	}
 	return nil
+}
+
+// RunPanicked is the property a Failure names when the run itself
+// panicked instead of ending: for example "deadlock: main bubble
+// goroutine has exited but blocked goroutines remain", when the workflow
+// closed while an activity or handler still waited on the clock.
+const RunPanicked = "run-ends-without-panic"
+
+func panicked(r *sim.Result) bool {
+	return r != nil && len(r.Violations) == 1 && r.Violations[0].Property == RunPanicked && r.Events == nil
 }
 
 var contextType = reflect.TypeFor[workflow.Context]()

@@ -20,9 +20,10 @@
 // Check replays the plans earlier failures saved under
 // testdata/temporalsim/<Test>/, then lets rapid generate fault plans (a
 // swarm configuration of fault kinds, then the faults) and run seeds.
-// When a property fails, it shrinks the plan, saves it, and fails the test
-// with the property, the plan, a trace excerpt and the commands that
-// reproduce it:
+// When a property fails (or the run panics, see RunPanicked), it shrinks
+// the plan (rapid, then Shrink, then a bounded search for the same
+// failure with fewer faults), saves it, and fails the test with the
+// property, the plan, a trace excerpt and the commands that reproduce it:
 //
 //	go test ./pkg -run '^TestCheckout$' -rapid.seed=1234
 //	go run ./cmd/simrun run NAME -seed 3 -plan pkg/testdata/temporalsim/TestCheckout/NAME-3.plan
@@ -40,12 +41,16 @@
 // a search, -rapid.v shows every draw. -rapid.checks does not apply: use
 // -sim.checks.
 //
+// Find is Check without failing the test: it returns the Failure. Shrink
+// is the deterministic shrinker the simrun CLI shares.
+//
 // The package map:
 //
 //	check.go    Check and Find: replay saved plans, search, conclude
 //	rapid.go    the rapid search and the TB that keeps rapid's failure for the report
 //	gen.go      Swarm and Plans, rapid generators of configurations and plans
 //	shrink.go   Shrink, deterministic delta debugging of a failing plan
+//	fewer.go    the search for the same failure with fewer faults
 //	report.go   Failure, its report, trace excerpts, reproduction commands
 //	persist.go  plan files: saving, replaying, reading
 //	options.go  Option values, -sim.* flags and SIM_* variables

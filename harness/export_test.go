@@ -1,6 +1,10 @@
 package harness
 
-import "github.com/temporalsim/temporalsim/sim"
+import (
+	"testing"
+
+	"github.com/temporalsim/temporalsim/sim"
+)
 
 // OnTrial is a test-only Option: f sees every plan Check runs, before it
 // runs.
@@ -9,4 +13,11 @@ type OnTrial func(seed sim.Seed, cfg *sim.SwarmConfig, plan sim.Plan)
 func (o OnTrial) apply(c *config) {
 	f := (func(sim.Seed, *sim.SwarmConfig, sim.Plan))(o)
 	c.onTrial = &f
+}
+
+// Fewer runs Check's search for the same failure with fewer faults.
+func Fewer(t *testing.T, sc *sim.Scenario, seed sim.Seed, plan sim.Plan, res *sim.Result) (sim.Seed, sim.Plan, *sim.Result) {
+	s := &search{t: t, sc: sc, st: &stats{outcomes: map[sim.Outcome]int{}}}
+	seed, _, plan, res = s.fewer(seed, nil, plan, res)
+	return seed, plan, res
 }

@@ -33,17 +33,23 @@ func (s *search) rapidSearch() (*Failure, error) {
 		seed := sim.Seed(rapid.Uint64().Draw(rt, "seed"))
 		last = s.trial(seed, &cfg, plan)
 		if last.err != nil || last.div != nil {
-			halt = last
+			if firstFail == 0 { // while shrinking, it is just not the failure
+				halt = last
+			}
 			return
 		}
-		if last.res.Failed() {
-			if firstFail == 0 {
-				firstFail = s.st.plans
-			}
-			// One call site for every property failure: rapid accepts a
-			// smaller case only when it fails at the same place.
+		if !last.res.Failed() {
+			return
+		}
+		if firstFail == 0 {
+			firstFail = s.st.plans
+		}
+		// One call site for property failures, another for panics: rapid
+		// takes a smaller case only when it fails at the same place.
+		if panicked(last.res) {
 			rt.Fatalf("%s", last.res.Violations[0])
 		}
+		rt.Fatalf("%s", last.res.Violations[0])
 	}
 	tb := &rapidTB{t: s.t}
 	runRapid(tb, s.cfg, prop)

@@ -26,11 +26,14 @@ type Failure struct {
 	Seed     sim.Seed
 	// Config is the swarm configuration the plan was drawn under.
 	Config *sim.SwarmConfig
-	// Found is the failing plan as found; Plan is the shrunk one and
-	// Result its run, whose Violations say what failed.
-	Found  sim.Plan
-	Plan   sim.Plan
-	Result *sim.Result
+	// Found is the failing plan as found, with FoundSeed. Plan is the
+	// shrunk one, run with Seed (another seed when a plan with fewer
+	// faults was found under it), and Result its run, whose Violations
+	// say what failed.
+	FoundSeed sim.Seed
+	Found     sim.Plan
+	Plan      sim.Plan
+	Result    *sim.Result
 	// Plans is how many plans ran up to the first failure.
 	Plans  int
 	Source Source
@@ -87,6 +90,8 @@ func (f *Failure) Report() string {
 		if d := f.Divergence; d != nil {
 			fmt.Fprintf(&b, "trace of run 1 around event %d:\n", d.Index)
 			b.WriteString(indent(excerptAround(r.Events, d.Index, 6, 3)))
+		} else if len(r.Events) == 0 {
+			b.WriteString("no trace: the run did not end\n")
 		} else {
 			b.WriteString("trace excerpt:\n")
 			b.WriteString(indent(Excerpt(r.Events, 8, 12)))
@@ -156,7 +161,7 @@ func (f *Failure) Commands() []string {
 	var out []string
 	switch {
 	case f.Source == SourceSeed:
-		out = append(out, fmt.Sprintf("%s -sim.seed=%d", test, f.Seed))
+		out = append(out, fmt.Sprintf("%s -sim.seed=%d", test, f.FoundSeed))
 	case f.Source == SourceSaved || (f.Divergence != nil && f.PlanFile != ""):
 		out = append(out, test+"   # replays the saved plan")
 	case f.RapidSeed != 0:

@@ -39,7 +39,7 @@ func TestExcerpt(t *testing.T) {
 }
 
 func TestCommands(t *testing.T) {
-	base := harness.Failure{Test: "TestShop/bug (x)", Scenario: "shop", Seed: 3, PlanFile: "testdata/temporalsim/TestShop_bug__x_/shop-3.plan"}
+	base := harness.Failure{Test: "TestShop/bug (x)", Scenario: "shop", FoundSeed: 3, Seed: 9, PlanFile: "testdata/temporalsim/TestShop_bug__x_/shop-3.plan"}
 	run := `go test ./harness -run '^TestShop$/^bug \(x\)$'`
 	tests := []struct {
 		name string

@@ -31,6 +31,9 @@ var ErrPassed = errors.New("the plan does not fail: every property held")
 // value and optional target cleared, at and dur searched toward 0); then
 // number the faults f1, f2, ... in order.
 //
+// A run that panics (see RunPanicked) counts as failing only when the
+// given plan's run panicked too: shrinking stays on the same failure.
+//
 // The error reports bad input: a plan that does not fit the scenario, or
 // one that does not fail (ErrPassed).
 func Shrink(t *testing.T, sc *sim.Scenario, seed sim.Seed, plan sim.Plan) (sim.Plan, *sim.Result, error) {
@@ -42,7 +45,7 @@ func Shrink(t *testing.T, sc *sim.Scenario, seed sim.Seed, plan sim.Plan) (sim.P
 	if !res.Failed() {
 		return plan, res, fmt.Errorf("scenario %s seed %d: %w", sc.Name, seed, ErrPassed)
 	}
-	s.best, s.res = clonePlan(plan), res
+	s.best, s.res, s.panicked = clonePlan(plan), res, panicked(res)
 	for s.runs < ShrinkRuns {
 		before := s.best.String()
 		s.dropFaults()
@@ -65,11 +68,15 @@ type shrinker struct {
 	best sim.Plan
 	res  *sim.Result
 	runs int
+	// panicked is whether the failure is a run that panicked: a
+	// candidate must fail the same way, so shrinking never trades a
+	// property failure for a crash or back.
+	panicked bool
 }
 
 func (s *shrinker) run(p sim.Plan) (*sim.Result, error) {
 	s.runs++
-	return sim.Run(s.t, s.sc, s.seed, p, nil)
+	return runScenario(s.t, s.sc, s.seed, p, nil)
 }
 
 // try runs candidate p and keeps it when some property still fails. A
@@ -79,7 +86,7 @@ func (s *shrinker) try(p sim.Plan) bool {
 		return false
 	}
 	res, err := s.run(p)
-	if err != nil || !res.Failed() {
+	if err != nil || !res.Failed() || panicked(res) != s.panicked {
 		return false
 	}
 	s.best, s.res = p, res

@@ -65,3 +65,30 @@ func TestPayHolds(t *testing.T) {
 func TestUnknownWorkflow(t *testing.T) {
 	harness.Check(t, pay("Nope"), harness.Checks(1))
 }
+
+// blockForever is an activity that ignores its context and waits on a
+// channel nobody closes: when its workflow ends, the run cannot.
+func blockForever(ctx context.Context) error {
+	<-make(chan struct{})
+	return nil
+}
+
+func leaveBlocked(ctx workflow.Context) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	workflow.ExecuteActivity(ctx, blockForever)
+	return workflow.Sleep(ctx, time.Second)
+}
+
+// TestBlocked leaves an activity blocked forever: the run panics (a
+// synctest deadlock), which Check reports as a failure of its own.
+func TestBlocked(t *testing.T) {
+	harness.Check(t, &sim.Scenario{
+		Name:    "blocked",
+		Profile: sim.Profile{Kinds: []sim.Kind{sim.WorkerShutdown}},
+		Setup: func(w *sim.World) sim.Case {
+			w.RegisterWorkflow(leaveBlocked)
+			w.RegisterActivity(blockForever)
+			return sim.Case{Workflow: leaveBlocked}
+		},
+	}, harness.Checks(5))
+}
