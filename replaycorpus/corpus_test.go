@@ -131,3 +131,35 @@ func TestCorpusReplays(t *testing.T) {
 		})
 	}
 }
+
+// TestScenarioOptionsMatter replays recorded histories with the
+// scenario's workflows alone, without what ScenarioOptions adds: the
+// encryption scenario's histories do not decode without its codec, and
+// the schedule scenario's child workflow ids (made from its own workflow
+// id) differ under the SDK replayer's "ReplayId".
+func TestScenarioOptionsMatter(t *testing.T) {
+	for _, name := range []string{"encryption", "schedule"} {
+		sc, err := scenarios.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files := corpusFiles(t, sc)
+		h, err := LoadHistory(files[0], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, regs, err := ScenarioOptions(sc, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := NewReplayer(Options{Register: func(rep worker.WorkflowReplayer) { regs.ApplyWorkflows(rep) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range r.ReplayFiles(files) {
+			if res.Err == nil {
+				t.Errorf("%s replays without the scenario's data converter and workflow id", res.File)
+			}
+		}
+	}
+}

@@ -86,6 +86,7 @@ func TestRecord(t *testing.T) {
 	if sd.Err == nil {
 		checkReplayedOnNewWorker(t, sd.Result)
 		compareWithCLI(t, srv, sd)
+		checkScaled(t, sd.Result, 5*time.Minute)
 	}
 	got = append(got, sd)
 	for _, r := range got {
@@ -116,6 +117,25 @@ func checkReplayedOnNewWorker(t *testing.T, res *realserver.Result) {
 	}
 	if res.Replays == 0 {
 		t.Errorf("workflow tasks were taken by %v, but the second worker did not replay the history", workers)
+	}
+}
+
+// checkScaled checks that the history holds the activities' start-to-close
+// timeout (want in the code) divided by the time scale: so the replays
+// below prove that replay ignores the difference.
+func checkScaled(t *testing.T, res *realserver.Result, want time.Duration) {
+	t.Helper()
+	n := 0
+	for _, e := range res.History.GetEvents() {
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+			n++
+			if got := a.GetStartToCloseTimeout().AsDuration(); got != time.Duration(float64(want)/res.Scale) {
+				t.Errorf("event %d: start-to-close timeout %s, want %s/%g", e.GetEventId(), got, want, res.Scale)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no activity in the history")
 	}
 }
 
