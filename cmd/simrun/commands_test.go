@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/temporalsim/temporalsim/realserver"
+	"github.com/temporalsim/temporalsim/replaycorpus"
 	"github.com/temporalsim/temporalsim/scenarios"
 	"github.com/temporalsim/temporalsim/sim"
 )
@@ -115,5 +117,49 @@ func TestBench(t *testing.T) {
 		if got[k] <= 0 {
 			t.Errorf("%s = %v, want a positive measurement", k, got[k])
 		}
+	}
+}
+
+// TestRecordThenReplay records a scenario's standard runs against a dev
+// server and replays what it wrote: every history as its manifest says.
+func TestRecordThenReplay(t *testing.T) {
+	if _, err := realserver.FindCLI(""); err != nil {
+		t.Fatalf("%v\n(this test runs a dev server: TEMPORAL_CLI=\"$(scripts/install-temporal-cli.sh)\" go test ./cmd/simrun)", err)
+	}
+	sc := lookup(t, "parallel-activities")
+	dir := t.TempDir()
+	r := simrun(t, "record", sc.Name, "-out", dir).wantCode(t, 0)
+	want := len(replaycorpus.CorpusRecordings(sc))
+	if n := strings.Count(r.stdout, "ok   "+filepath.Join(dir, sc.Name)); n != want {
+		t.Fatalf("want %d recordings written, got %d:\n%s", want, n, r)
+	}
+	var got replayJSON
+	simrun(t, "replay", "-json", dir).wantCode(t, 0).decode(t, &got, "files", "passed", "unexpected")
+	if got.Files != want || got.Passed != want || got.Unexpected != 0 {
+		t.Fatalf("replaying the recordings: %+v", got)
+	}
+	if _, err := replaycorpus.LoadManifest(filepath.Join(dir, sc.Name)); err != nil {
+		t.Fatalf("no manifest next to the recordings: %v", err)
+	}
+}
+
+// TestReplayRecordedCorpus replays the project's recorded corpus (one
+// directory per scenario under replaycorpus/testdata) with the catalogue's
+// own workflows and options: every history as its manifest says.
+func TestReplayRecordedCorpus(t *testing.T) {
+	args := []string{"replay", "-json"}
+	for _, sc := range scenarios.Correct() {
+		dir := filepath.Join("..", "..", "replaycorpus", "testdata", sc.Name)
+		if _, err := os.Stat(dir); err == nil {
+			args = append(args, dir)
+		}
+	}
+	if len(args) == 2 {
+		t.Fatal("no recorded corpus under replaycorpus/testdata")
+	}
+	var got replayJSON
+	simrun(t, args...).wantCode(t, 0).decode(t, &got, "files", "passed", "unexpected")
+	if got.Files == 0 || got.Unexpected != 0 {
+		t.Fatalf("%+v", got)
 	}
 }

@@ -78,15 +78,21 @@
 //
 // replay takes history files, directories (every *.json under them, with
 // each directory's manifest.json saying what to expect) and glob patterns.
-// Without Config.Replay, simrun runs each scenario's Setup on a World
-// outside the engine (seed 1, no faults) and registers every workflow it
-// registers, children and named registrations included; a history replays
-// with the data converter and interceptors of the scenario that registers
-// its workflow type. A codec whose keys depend on the seed needs
-// Config.Replay with the recording's options.
+// Without Config.Replay, a history recorded by simrun record (workflow id
+// "<scenario>-<seed>") replays with its scenario's recorded options
+// (replaycorpus.ScenarioOptions: registrations, the data converter with
+// the seed's keys, interceptors). Any other history replays against every
+// workflow the scenarios' Setup functions register, children and named
+// registrations included, with the data converter and interceptors of the
+// scenario that registers its workflow type.
 //
 // # Record
 //
-// record's flags are checked, but this build has no recorder: it exits 2
-// saying so.
+// record runs each scenario's standard recordings (no faults, one fault of
+// each kind its profile lists, its messages, two swarm plans) against a
+// real Temporal server and writes DIR/SCENARIO/LABEL.json with a
+// manifest.json; simrun replay DIR replays them. The dev server comes from
+// the temporal CLI (-server, TEMPORAL_CLI or PATH;
+// scripts/install-temporal-cli.sh installs the pinned version), or use
+// -address for a running server.
 package main

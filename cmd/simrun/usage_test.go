@@ -53,7 +53,8 @@ func TestBadInput(t *testing.T) {
 		{"record bad address", []string{"record", "parallel-activities", "-address", "nohost", "-out", dir}, "HOST:PORT"},
 		{"record both servers", []string{"record", "parallel-activities", "-address", "localhost:7233", "-server", "/bin/true", "-out", dir}, "not both"},
 		{"record unknown scenario", []string{"record", "nope", "-out", dir}, `unknown scenario "nope"`},
-		{"record without recorder", []string{"record", "parallel-activities", "-address", "localhost:7233", "-out", dir}, "recorder not available in this build"},
+		{"record server not answering", []string{"record", "parallel-activities", "-address", "127.0.0.1:1", "-timeout", "1s", "-out", filepath.Join(dir, "rec")}, "starting the server"},
+		{"record bad timeout", []string{"record", "parallel-activities", "-address", "127.0.0.1:1", "-timeout", "0s", "-out", dir}, "-timeout"},
 		{"bench argument", []string{"bench", "extra"}, "unexpected argument"},
 	}
 	for _, tt := range tests {

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
-	"sort"
 	"strings"
 
 	"github.com/benbjohnson/clock"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/workflow"
 
@@ -17,9 +17,12 @@ import (
 
 // replayFiles replays files and returns one result per file, in order.
 // With Config.Replay the user's options are used for every file.
-// Otherwise each history replays against every workflow the scenarios
-// register, with the data converter and interceptors of the scenario that
-// registers its workflow type.
+// Otherwise a history recorded from a scenario (replaycorpus.Record names
+// its workflow "<scenario>-<seed>") replays with that scenario's recorded
+// options (replaycorpus.ScenarioOptions: its registrations, its data
+// converter with the seed's keys, its interceptors); any other history
+// replays against every workflow the scenarios register, with the data
+// converter and interceptors of the scenario that registers its type.
 func (a *app) replayFiles(files []string) ([]replaycorpus.Result, error) {
 	if a.cfg.Replay != nil {
 		r, err := replaycorpus.NewReplayer(*a.cfg.Replay)
@@ -29,41 +32,69 @@ func (a *app) replayFiles(files []string) ([]replaycorpus.Result, error) {
 		return r.ReplayFiles(files), nil
 	}
 	cat := a.catalogueWorkflows()
-	// Group the files by the scenario that registers their workflow type;
-	// a file whose type no scenario registers (or that does not load) goes
-	// to the group "", which reports it.
-	groups := map[string][]int{}
+	groups := map[string]*replayGroup{}
+	var keys []string
 	for i, f := range files {
-		owner := ""
-		if h, err := replaycorpus.LoadHistory(f, nil); err == nil {
-			owner = cat.owner[replaycorpus.WorkflowType(h)]
+		key, opts := a.replayOptions(cat, f)
+		g, ok := groups[key]
+		if !ok {
+			g = &replayGroup{opts: opts}
+			groups[key] = g
+			keys = append(keys, key)
 		}
-		groups[owner] = append(groups[owner], i)
+		g.idx = append(g.idx, i)
 	}
-	owners := make([]string, 0, len(groups))
-	for o := range groups {
-		owners = append(owners, o)
-	}
-	sort.Strings(owners)
 	results := make([]replaycorpus.Result, len(files))
-	for _, o := range owners {
-		opts := replaycorpus.Options{NamedWorkflows: cat.workflows}
-		if w, ok := cat.worlds[o]; ok {
-			opts.DataConverter, opts.Interceptors = w.DataConverter(), w.Interceptors()
-		}
-		r, err := replaycorpus.NewReplayer(opts)
+	for _, key := range keys {
+		g := groups[key]
+		r, err := replaycorpus.NewReplayer(g.opts)
 		if err != nil {
 			return nil, err
 		}
 		var group []string
-		for _, i := range groups[o] {
+		for _, i := range g.idx {
 			group = append(group, files[i])
 		}
 		for k, res := range r.ReplayFiles(group) {
-			results[groups[o][k]] = res
+			results[g.idx[k]] = res
 		}
 	}
 	return results, nil
+}
+
+// replayGroup is the files that replay with the same options.
+type replayGroup struct {
+	opts replaycorpus.Options
+	idx  []int
+}
+
+// replayOptions picks the options file replays with, and a key shared by
+// the files that replay with the same ones.
+func (a *app) replayOptions(cat *catalogue, file string) (string, replaycorpus.Options) {
+	h, err := replaycorpus.LoadHistory(file, nil)
+	if err != nil {
+		// The batch replayer reports the file; any options do.
+		return "", cat.options("")
+	}
+	if sc, seed, ok := a.recordedFrom(h); ok {
+		if opts, _, err := replaycorpus.ScenarioOptions(sc, h); err == nil {
+			return fmt.Sprintf("recorded\x00%s\x00%d", sc.Name, seed), opts
+		}
+	}
+	owner := cat.owner[replaycorpus.WorkflowType(h)]
+	return "type\x00" + owner, cat.options(owner)
+}
+
+// recordedFrom finds the scenario a history was recorded from, by its
+// workflow id "<scenario>-<seed>".
+func (a *app) recordedFrom(h *historypb.History) (*sim.Scenario, sim.Seed, bool) {
+	seed, ok := replaycorpus.RecordedSeed(h)
+	if !ok {
+		return nil, 0, false
+	}
+	id := h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowId()
+	sc, ok := a.byName[id[:strings.LastIndexByte(id, '-')]]
+	return sc, seed, ok
 }
 
 // catalogue is what the scenarios register, found by running each Setup
@@ -95,6 +126,16 @@ func (a *app) catalogueWorkflows() *catalogue {
 		}
 	}
 	return cat
+}
+
+// options replays against every workflow, with the data converter and
+// interceptors of the scenario owner ("" for the defaults).
+func (c *catalogue) options(owner string) replaycorpus.Options {
+	opts := replaycorpus.Options{NamedWorkflows: c.workflows}
+	if w, ok := c.worlds[owner]; ok {
+		opts.DataConverter, opts.Interceptors = w.DataConverter(), w.Interceptors()
+	}
+	return opts
 }
 
 // setupQuietly runs sc.Setup on w, reporting false if it panicked: a
