@@ -15,7 +15,7 @@
 //   - The scenario's Setup runs on a sim.World (sim.NewWorld) whose
 //     registrations are kept (Registrations) and applied to every worker
 //     incarnation; the client uses the World's data converter, the worker
-//     its interceptors, then the runner's own, innermost.
+//     its interceptors between the runner's own (interceptors.go).
 //   - Time is scaled by a factor K (RunOptions.Scale, DefaultScale): the
 //     innermost workflow outbound interceptor divides timers, activity and
 //     child timeouts and retry intervals by K (scale.go), and the World's

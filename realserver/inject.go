@@ -19,8 +19,9 @@ import (
 // injector carries out a plan's activity-scoped and child-workflow faults
 // on a real worker, as the engine does on its own: the innermost activity
 // interceptor fails, panics, delays or hangs the attempts a fault targets,
-// drops their heartbeats after a heartbeat-loss fault, and the innermost
-// workflow interceptor fails the child workflows a fault targets.
+// the innermost activity outbound interceptor drops their heartbeats after
+// a heartbeat-loss fault, and the innermost workflow interceptor fails the
+// child workflows a fault targets.
 type injector struct {
 	plan sim.Plan
 	// window is the scenario's fault window: activity, local activity and
@@ -72,10 +73,6 @@ type activityInbound struct {
 	interceptor.ActivityInboundInterceptorBase
 	in     *injector
 	worker int
-}
-
-func (a *activityInbound) Init(outbound interceptor.ActivityOutboundInterceptor) error {
-	return a.Next.Init(&activityOutbound{ActivityOutboundInterceptorBase: interceptor.ActivityOutboundInterceptorBase{Next: outbound}})
 }
 
 func (a *activityInbound) ExecuteActivity(ctx context.Context, input *interceptor.ExecuteActivityInput) (res any, err error) {

@@ -39,8 +39,9 @@ type RunOptions struct {
 	// Timeout is the wall-clock budget of the run; a workflow still open
 	// then is terminated and the run reported stuck. Zero means a minute.
 	Timeout time.Duration
-	// Interceptors are added to every worker after the World's, outside
-	// the runner's own (which scale time and inject faults).
+	// Interceptors are added to every worker after the World's, inside
+	// the runner's outer one and outside its inner one (see
+	// interceptors.go): they see unscaled durations and every attempt.
 	Interceptors []interceptor.WorkerInterceptor
 	// Log receives the SDK's warnings and errors; nil discards them.
 	Log io.Writer
@@ -196,8 +197,9 @@ func (r *run) startWorker() error {
 		grace = r.graces[n-1]
 	}
 	r.mu.Unlock()
-	ics := append(r.world.Interceptors(), r.opts.Interceptors...)
-	ics = append(ics, &workerInterceptor{r: r, worker: n})
+	ics := []interceptor.WorkerInterceptor{&outerInterceptor{r: r}}
+	ics = append(append(ics, r.world.Interceptors()...), r.opts.Interceptors...)
+	ics = append(ics, &innerInterceptor{r: r, worker: n})
 	w := worker.New(r.c, r.tq, worker.Options{
 		Interceptors:      ics,
 		WorkerStopTimeout: grace,

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporalsim/temporalsim/scenarios"
@@ -184,8 +186,20 @@ func TestRunTimedFaults(t *testing.T) {
 	})
 	t.Run("signals, updates and queries", func(t *testing.T) {
 		t.Parallel()
-		res := runPlan(t, "entity", 22, "f1 signal at=1m target=deposit value=100\nf2 update at=3m target=reserve value=30\n"+
+		p, err := sim.ParsePlan(sim.PlanHeader + "\nf1 signal at=1m target=deposit value=100\nf2 update at=3m target=reserve value=30\n" +
 			"f3 update at=4m target=reserve value=0\nf4 query at=6m target=balance")
+		if err != nil {
+			t.Fatal(err)
+		}
+		timers := &timerLog{}
+		res, err := Run(context.Background(), server(t), RunOptions{Scenario: lookup(t, "entity"), Seed: 22, Plan: p,
+			Interceptors: []interceptor.WorkerInterceptor{timers}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := timers.get(); len(got) == 0 || got[0] != 30*time.Minute {
+			t.Errorf("a user interceptor saw timers of %v; want the workflow's own 30m, unscaled", got)
+		}
 		got := map[int]string{}
 		for _, f := range res.Faults {
 			got[f.Fault.ID] = f.Result
@@ -234,6 +248,47 @@ func TestRunTimedFaults(t *testing.T) {
 			t.Logf("workflow tasks taken by %v only: the shutdown came at an idle moment", identities)
 		}
 	})
+}
+
+// timerLog is a user interceptor that notes the timer durations workflow
+// code asks for.
+type timerLog struct {
+	interceptor.WorkerInterceptorBase
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *timerLog) get() []time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.d)
+}
+
+func (l *timerLog) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	return &timerLogInbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, l: l}
+}
+
+type timerLogInbound struct {
+	interceptor.WorkflowInboundInterceptorBase
+	l *timerLog
+}
+
+func (i *timerLogInbound) Init(outbound interceptor.WorkflowOutboundInterceptor) error {
+	return i.Next.Init(&timerLogOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound}, l: i.l})
+}
+
+type timerLogOutbound struct {
+	interceptor.WorkflowOutboundInterceptorBase
+	l *timerLog
+}
+
+func (o *timerLogOutbound) NewTimerWithOptions(ctx workflow.Context, d time.Duration, opts workflow.TimerOptions) workflow.Future {
+	if !workflow.IsReplaying(ctx) {
+		o.l.mu.Lock()
+		o.l.d = append(o.l.d, d)
+		o.l.mu.Unlock()
+	}
+	return o.Next.NewTimerWithOptions(ctx, d, opts)
 }
 
 func TestRunEndings(t *testing.T) {
