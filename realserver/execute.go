@@ -83,7 +83,14 @@ func (r *run) waitClosed(ctx context.Context, runID string) error {
 				if errors.As(err, &nf) {
 					return err
 				}
-				break // a long poll that timed out on the server: poll again
+				// A long poll that timed out on the server, or a
+				// passing error: poll again shortly.
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(20 * time.Millisecond):
+				}
+				break
 			}
 			if e != nil {
 				return nil
