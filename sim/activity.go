@@ -104,6 +104,7 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 	if run == nil {
 		return a.Next.ExecuteActivity(ctx, in)
 	}
+	a.e.bindRun(activity.GetInfo(ctx), run)
 	a.e.attempts.Add(1)
 	defer a.e.attempts.Done()
 	res, err := a.e.supervise(ctx, run, func(actx context.Context) (any, error) { return a.Next.ExecuteActivity(actx, in) })

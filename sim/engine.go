@@ -34,6 +34,10 @@ type engine struct {
 	laSeen     map[string]int // workflow/local activity type -> calls so far
 	childCalls map[string]int
 	gen        *workerGen
+	// bySDKID maps the test environment's activity ids to runs, and
+	// canceledIDs holds cancel requests that came before the run was bound.
+	bySDKID     map[string]*activityRun
+	canceledIDs map[string]bool
 
 	cancelRequested bool // the workflow was asked to cancel (event loop only)
 	closed          bool // the workflow has closed; no more retries
@@ -69,6 +73,7 @@ func newEngine(w *World, env *testsuite.TestWorkflowEnvironment, hooks *envHooks
 		w: w, env: env, hooks: hooks, trace: newTrace(w.origin), budget: budget,
 		runs: map[string]*activityRun{}, perWF: map[string]int{}, calls: map[string]int{},
 		laSeen: map[string]int{}, childCalls: map[string]int{},
+		bySDKID: map[string]*activityRun{}, canceledIDs: map[string]bool{},
 		gen: newWorkerGen(1), stop: make(chan struct{}),
 	}
 }
@@ -109,6 +114,48 @@ func (e *engine) takeRun(h map[string]*commonpb.Payload) *activityRun {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.runs[key]
+}
+
+func sdkID(info *activity.Info) string {
+	return info.WorkflowExecution.ID + "/" + info.WorkflowExecution.RunID + "/" + info.ActivityID
+}
+
+// bindRun links the test environment's id for an activity to its run, so
+// that a cancel request (which the environment reports by that id) reaches
+// the run.
+func (e *engine) bindRun(info activity.Info, run *activityRun) {
+	id := sdkID(&info)
+	e.mu.Lock()
+	e.bySDKID[id] = run
+	canceled := e.canceledIDs[id]
+	e.mu.Unlock()
+	if canceled {
+		e.cancelRun(run)
+	}
+}
+
+// activityCanceled is the test environment's listener for activity
+// cancellations, which it reports when the workflow requests one. On a
+// server the request waits for the activity's next heartbeat.
+func (e *engine) activityCanceled(info *activity.Info) {
+	id := sdkID(info)
+	e.mu.Lock()
+	run := e.bySDKID[id]
+	if run == nil {
+		e.canceledIDs[id] = true
+	}
+	e.mu.Unlock()
+	if run != nil {
+		e.trace.add(time.Now(), Event{Kind: "act.cancel-request", WF: run.wf, Name: run.typ, ID: run.key})
+		e.cancelRun(run)
+	}
+}
+
+func (e *engine) cancelRun(run *activityRun) {
+	run.mu.Lock()
+	run.canceledByWorkflow = true
+	run.mu.Unlock()
+	run.requestCancel()
 }
 
 func (e *engine) workflowClosed() bool {

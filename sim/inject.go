@@ -128,6 +128,7 @@ func (e *engine) shutdownWorker(f Fault) {
 // listen records timers and child workflows from the SDK's listeners,
 // which run on the event loop.
 func (e *engine) listen() {
+	e.env.SetOnActivityCanceledListener(e.activityCanceled)
 	e.env.SetOnTimerScheduledListener(func(id string, d time.Duration) {
 		e.trace.add(time.Now(), Event{Kind: "timer.start", Name: id, Detail: d.String()})
 	})

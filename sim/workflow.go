@@ -136,20 +136,6 @@ func (o *workflowOutbound) ExecuteActivity(ctx workflow.Context, activityType st
 	sdk.RetryPolicy = &temporal.RetryPolicy{MaximumAttempts: 1}
 	f := o.Next.ExecuteActivity(workflow.WithActivityOptions(ctx, sdk), activityType, args...)
 
-	// A cancellation of the scheduling context is a cancel request to the
-	// server, which the activity learns of with its next heartbeat.
-	o.Next.Go(ctx, "temporalsim-cancel-watch", func(gctx workflow.Context) {
-		sel := workflow.NewSelector(gctx)
-		sel.AddFuture(f, func(workflow.Future) {})
-		sel.AddReceive(gctx.Done(), func(workflow.ReceiveChannel, bool) {
-			o.e.trace.add(time.Now(), Event{Kind: "act.cancel-request", WF: run.wf, Name: activityType, ID: run.key})
-			run.mu.Lock()
-			run.canceledByWorkflow = true
-			run.mu.Unlock()
-			run.requestCancel()
-		})
-		sel.Select(gctx)
-	})
 	return f
 }
 
