@@ -2,6 +2,7 @@ package harness_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -39,7 +40,7 @@ func TestFindBadInput(t *testing.T) {
 		}), nil, "unable to find activityType=Reserve"},
 		{"workflow without a context", withSetup(func(w *sim.World) sim.Case {
 			return sim.Case{Workflow: func(n int) error { return nil }, Args: []any{1}}
-		}), nil, "scenario shop: Setup returned workflow func(int) error: a workflow function's first parameter must be workflow.Context"},
+		}), nil, "scenario shop: the workflow Setup returned, a func(int) error, must take a workflow.Context as its first parameter"},
 		{"Setup panics", withSetup(func(w *sim.World) sim.Case {
 			w.RegisterWorkflow(shopWorkflow)
 			w.RegisterWorkflow(shopWorkflow)
@@ -66,22 +67,20 @@ func TestFindBadInput(t *testing.T) {
 // the report names the property.
 func TestPropertyPanics(t *testing.T) {
 	boom := harness.Property("boom", func(r *sim.Result) error {
-		var m map[string]int
-		m["x"]++ // a nil map: the property's own bug
-		return nil
+		panic(fmt.Sprintf("index %d out of range", len(r.Activities))) // the property's own bug
 	})
 	f, err := harness.Find(t, shopScenario("shop", boom), harness.PlanDir(""), harness.SearchSeed(1))
 	if err != nil || f == nil {
 		t.Fatalf("Find: %v, %v; want a failure", f, err)
 	}
 	v := f.Result.Violations[0]
-	if v.Property != "boom" || !strings.Contains(v.Message, "property panicked: assignment to entry in nil map") {
+	if v.Property != "boom" || !strings.Contains(v.Message, "property panicked: index 4 out of range") {
 		t.Errorf("violation %v; want boom panicking", v)
 	}
 	if len(f.Plan.Faults) != 0 {
 		t.Errorf("shrunk to %d faults; the property fails under none", len(f.Plan.Faults))
 	}
-	if r := f.Report(); !strings.Contains(r, `property "boom" failed`) || !strings.Contains(r, "assignment to entry in nil map") {
+	if r := f.Report(); !strings.Contains(r, `property "boom" failed`) || !strings.Contains(r, "property panicked: index 4 out of range") {
 		t.Errorf("report does not name the property and its panic:\n%s", r)
 	}
 }

@@ -226,7 +226,7 @@ func checkWorkflow(wf any) error {
 		return nil // a registered type name, or nil (sim reports that)
 	}
 	if tp := v.Type(); tp.NumIn() == 0 || tp.In(0) != contextType {
-		return fmt.Errorf("Setup returned workflow %s: a workflow function's first parameter must be workflow.Context", tp)
+		return fmt.Errorf("the workflow Setup returned, a %s, must take a workflow.Context as its first parameter", tp)
 	}
 	return nil
 }
