@@ -186,6 +186,7 @@ func (e *engine) activityFaults(run *activityRun, n int, now time.Time) []Fault 
 			continue
 		}
 		out = append(out, f)
+		e.w.fire(f.ID)
 	}
 	return out
 }
@@ -209,6 +210,7 @@ func (e *engine) localActivityFault(info activity.Info) (string, Fault, bool) {
 	for _, f := range e.w.plan.Faults {
 		if f.Kind == LocalActivityError && f.Target == info.ActivityType.Name && (f.Call == 0 || f.Call == call) &&
 			(f.Attempt == 0 || f.Attempt == int(info.Attempt)) && e.inWindow(f, elapsed) {
+			e.w.fire(f.ID)
 			return key, f, true
 		}
 	}
@@ -231,6 +233,7 @@ func (e *engine) childFault(typ string) (Fault, bool) {
 	elapsed := time.Since(e.w.origin)
 	for _, f := range e.w.plan.Faults {
 		if f.Kind == ChildWorkflowFailure && f.Target == typ && (f.Call == 0 || f.Call == e.childCalls[typ]) && e.inWindow(f, elapsed) {
+			e.w.fire(f.ID)
 			return f, true
 		}
 	}

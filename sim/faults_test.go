@@ -213,3 +213,10 @@ func TestFaultCodecFailureWindow(t *testing.T) {
 	require.Equal(t, `"false,true,false"`, r.Output, dump(r))
 	require.Len(t, find(r, "fault", "name=codec-failure", "!fault=f1"), 1, dump(r))
 }
+
+func TestFiredListsOnlyFaultsThatTookEffect(t *testing.T) {
+	r := runProbe(t, defaultProbe, `f1 activity-error target=Work attempt=1
+f2 activity-error target=Work call=7
+f3 workflow-cancel at=100h`)
+	require.Equal(t, []int{1}, r.Fired, "f2 names a call that never happens; f3 comes after the workflow ended")
+}

@@ -63,6 +63,7 @@ func (e *engine) scheduleTimedFaults() error {
 				return
 			}
 			e.hooks.sync()
+			e.w.fire(f.ID)
 			fire()
 		}, at)
 	}

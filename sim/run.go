@@ -132,6 +132,7 @@ func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error)
 	r.Events = e.trace.Events()
 	r.Activities = e.activityRecords()
 	r.CancelRequested = e.cancelRequested
+	r.Fired = w.Fired()
 	checkProperties(r, append(append([]Property(nil), sc.Properties...), c.Properties...))
 	return r, nil
 }

@@ -91,6 +91,8 @@ type Result struct {
 	Activities []ActivityRecord
 	// CancelRequested says the workflow was asked to cancel.
 	CancelRequested bool
+	// Fired lists the ids of the plan's faults that took effect.
+	Fired []int
 	// Violations lists the properties that did not hold.
 	Violations []Violation
 	// Stacks holds the goroutine stacks of a stuck run.

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"fmt"
+	"sort"
+	"sync"
 	"math/rand/v2"
 	"time"
 
@@ -28,6 +30,33 @@ type World struct {
 	dc           converter.DataConverter
 	decoders     map[string]func(string) (any, error)
 	values       map[any]any
+
+	firedMu sync.Mutex
+	fired   map[int]bool // ids of faults that took effect
+}
+
+// fire notes that fault id took effect.
+func (w *World) fire(id int) {
+	w.firedMu.Lock()
+	if w.fired == nil {
+		w.fired = map[int]bool{}
+	}
+	w.fired[id] = true
+	w.firedMu.Unlock()
+}
+
+// Fired lists the ids of the plan's faults that took effect so far, in
+// order. A planned fault may never fire: its target was not called, or
+// not within the fault window.
+func (w *World) Fired() []int {
+	w.firedMu.Lock()
+	defer w.firedMu.Unlock()
+	ids := make([]int, 0, len(w.fired))
+	for id := range w.fired {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	return ids
 }
 
 // Seed is the run's seed.
@@ -155,6 +184,7 @@ func (w *World) ActiveFault(k Kind, target string) (Fault, bool) {
 	now := w.Since()
 	for _, f := range w.plan.Faults {
 		if f.Kind == k && (f.Target == "" || f.Target == target) && now >= f.At && now < f.At+f.Dur {
+			w.fire(f.ID)
 			return f, true
 		}
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -23,6 +24,7 @@ type seedResult struct {
 	seed       sim.Seed
 	config     sim.SwarmConfig
 	plan       sim.Plan
+	fired      []int // ids of the plan's faults that took effect
 	outcome    sim.Outcome
 	errType    string
 	violations []sim.Violation
@@ -165,6 +167,7 @@ func runUnit(t *testing.T, u unit, checkDeterminism bool, hooks swarmHooks) (see
 	res.outcome, res.errType, res.violations, res.virtual = r.Outcome, r.ErrType, r.Violations, r.Elapsed
 	res.sha = r.TraceSHA256()
 	res.failed = r.Failed()
+	res.fired = r.Fired
 	if checkDeterminism {
 		again, err := sim.Run(t, u.sc, u.seed, plan, opts)
 		switch {
@@ -187,12 +190,15 @@ func eventAt(es []sim.Event, i int) string {
 	return "<end of trace>"
 }
 
-// faultCounts counts the planned faults by kind.
+// faultCounts counts the faults that took effect, by kind (a planned
+// fault may never fire: its target was not called within the window).
 func (rep *swarmReport) faultCounts() map[string]int {
 	out := map[string]int{}
 	for _, r := range rep.results {
 		for _, f := range r.plan.Faults {
-			out[string(f.Kind)]++
+			if slices.Contains(r.fired, f.ID) {
+				out[string(f.Kind)]++
+			}
 		}
 	}
 	return out
