@@ -2,9 +2,9 @@ package sim
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"sync"
-	"math/rand/v2"
 	"time"
 
 	"github.com/benbjohnson/clock"
