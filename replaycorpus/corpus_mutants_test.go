@@ -101,13 +101,6 @@ func ended(types ...enumspb.EventType) func(*historypb.History) bool {
 	}
 }
 
-// has reports whether a history has an event of type t.
-func has(t enumspb.EventType) func(*historypb.History) bool {
-	return func(h *historypb.History) bool {
-		return slices.ContainsFunc(h.GetEvents(), func(e *historypb.HistoryEvent) bool { return e.GetEventType() == t })
-	}
-}
-
 // tally counts one mutant's replays.
 type tally struct {
 	applied, caught, wrongKind, passed int
