@@ -148,9 +148,8 @@ func TestActivityTimeout(t *testing.T) {
 		return ctx.Err()
 	}
 	quick := func(ctx context.Context) (bool, error) {
-		_, has := ctx.Deadline()
-		dl, _ := ctx.Deadline()
-		return has && dl.Sub(time.Now()) > time.Minute, nil
+		dl, has := ctx.Deadline()
+		return has && time.Until(dl) > time.Minute, nil
 	}
 	timeout := &fakes.ActivityTimeout{PerType: map[string]time.Duration{"Wait": 5 * time.Second}}
 	activityEnv(t, []interceptor.WorkerInterceptor{timeout}, func(env *testsuite.TestActivityEnvironment) {
