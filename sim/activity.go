@@ -63,6 +63,7 @@ type attempt struct {
 	hbAck  chan struct{} //
 	done   chan struct{} // closed when the supervisor has decided the attempt
 	cancel context.CancelCauseFunc
+	ctx    context.Context // the attempt's context as the engine made it
 	sink   eventSink
 	// cancelDelivered is set (by the supervisor) when a heartbeat carried
 	// the cancellation; the SDK then reports ctx.Err() as a cancellation.
@@ -237,8 +238,10 @@ func (f *faultInbound) ExecuteActivity(ctx context.Context, in *interceptor.Exec
 				return nil, ctx.Err()
 			}
 		case StartToCloseTimeout, ScheduleToCloseExpiry:
-			<-ctx.Done()
-			return nil, ctx.Err()
+			// Wait on the attempt's own context: a user interceptor that
+			// drops cancellation must not make the fault hang forever.
+			<-at.ctx.Done()
+			return nil, at.ctx.Err()
 		}
 	}
 	return f.Next.ExecuteActivity(ctx, in)

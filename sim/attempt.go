@@ -113,7 +113,8 @@ func (e *engine) runAttempt(parent context.Context, run *activityRun, n int, cal
 	defer cancelDl()
 	at.cancel = cancel
 	actx = context.WithValue(actx, attemptKey{}, at)
-	actx = context.WithValue(actx, sinkKey{}, &sinkRef{sink: &at.sink, wf: run.wf, key: run.key, e: e})
+	actx = context.WithValue(actx, sinkKey{}, &sinkRef{sink: &at.sink, wf: run.wf, key: run.key, attempt: n, e: e})
+	at.ctx = actx
 	ev := Event{Kind: "act.start", WF: run.wf, Name: run.typ, ID: run.key, Attempt: n, Detail: "worker=" + itoa(at.gen.n)}
 	if len(at.faults) > 0 {
 		ev.Fault = at.faults[0].ID

@@ -77,7 +77,7 @@ func (h *envHooks) pinRunning() { *h.runningCount++ }
 // sync moves the workflow's mock clock up to the bubble's now. It must run
 // on the environment's event loop (a callback, or workflow code).
 func (h *envHooks) sync() {
-	if d := time.Now().Sub(h.mock.Now()); d > 0 {
+	if d := time.Since(h.mock.Now()); d > 0 {
 		h.mock.Add(d)
 	}
 }

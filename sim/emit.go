@@ -42,17 +42,18 @@ func (s *eventSink) drain() []Event {
 type sinkKey struct{}
 
 type sinkRef struct {
-	sink *eventSink
-	wf   string
-	key  string
-	e    *engine
+	sink    *eventSink
+	wf      string
+	key     string
+	attempt int
+	e       *engine
 }
 
 // Emit records an event in the run's trace from activity code or an
 // activity interceptor; ctx is the activity's context. The event's T is
-// set to the current virtual time, and WF and ID to the activity's when
-// empty. It is placed with the attempt's other events, so its position does
-// not depend on goroutine scheduling. Emit reports false outside a
+// set to the current virtual time; WF, ID and Attempt, when empty, to the
+// activity's. It is placed with the attempt's other events, so its
+// position does not depend on goroutine scheduling. Emit reports false outside a
 // simulated run, or when the attempt has already been decided (its result
 // would not reach the server).
 func Emit(ctx context.Context, e Event) bool {
@@ -65,6 +66,9 @@ func Emit(ctx context.Context, e Event) bool {
 	}
 	if e.ID == "" {
 		e.ID = ref.key
+	}
+	if e.Attempt == 0 {
+		e.Attempt = ref.attempt
 	}
 	e.T = ref.e.trace.offset(time.Now())
 	return ref.sink.add(e)

@@ -69,11 +69,13 @@ func (i *workflowInbound) ExecuteWorkflow(ctx workflow.Context, in *interceptor.
 }
 
 func (i *workflowInbound) HandleSignal(ctx workflow.Context, in *interceptor.HandleSignalInput) error {
+	ctx = workflow.WithValue(ctx, engineKey{}, i.e)
 	i.e.trace.add(time.Now(), Event{Kind: "wf.signal", WF: workflow.GetInfo(ctx).WorkflowExecution.ID, Name: in.SignalName})
 	return i.Next.HandleSignal(ctx, in)
 }
 
 func (i *workflowInbound) ExecuteUpdate(ctx workflow.Context, in *interceptor.UpdateInput) (any, error) {
+	ctx = workflow.WithValue(ctx, engineKey{}, i.e)
 	wf := workflow.GetInfo(ctx).WorkflowExecution.ID
 	id := ""
 	if u := workflow.GetCurrentUpdateInfo(ctx); u != nil {
@@ -83,6 +85,14 @@ func (i *workflowInbound) ExecuteUpdate(ctx workflow.Context, in *interceptor.Up
 	res, err := i.Next.ExecuteUpdate(ctx, in)
 	i.e.trace.add(time.Now(), Event{Kind: "wf.update.done", WF: wf, Name: in.Name, ID: id, Result: resultName(err)})
 	return res, err
+}
+
+func (i *workflowInbound) ValidateUpdate(ctx workflow.Context, in *interceptor.UpdateInput) error {
+	return i.Next.ValidateUpdate(workflow.WithValue(ctx, engineKey{}, i.e), in)
+}
+
+func (i *workflowInbound) HandleQuery(ctx workflow.Context, in *interceptor.HandleQueryInput) (any, error) {
+	return i.Next.HandleQuery(workflow.WithValue(ctx, engineKey{}, i.e), in)
 }
 
 type workflowOutbound struct {
