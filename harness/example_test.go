@@ -87,7 +87,7 @@ var transfer = &sim.Scenario{
 // leaves the one fault that does it.
 func Example() {
 	runAsTest(func(t *testing.T) {
-		f, err := harness.Find(t, transfer, harness.PlanDir(""), harness.SearchSeed(1))
+		f, err := harness.Find(t, transfer, harness.Checks(1000), harness.PlanDir(""), harness.SearchSeed(1))
 		if err != nil || f == nil {
 			fmt.Println("no failure:", err)
 			return
