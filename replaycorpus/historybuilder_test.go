@@ -152,17 +152,6 @@ func (b *historyBuilder) timer(d time.Duration) int64 {
 	return started
 }
 
-// signal records a signal delivered to the workflow.
-func (b *historyBuilder) signal(name string, arg any) int64 {
-	id := b.next()
-	b.add(enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED).Attributes = &historypb.HistoryEvent_WorkflowExecutionSignaledEventAttributes{
-		WorkflowExecutionSignaledEventAttributes: &historypb.WorkflowExecutionSignaledEventAttributes{
-			SignalName: name, Input: payloads(arg), Identity: builderIdentity,
-		},
-	}
-	return id
-}
-
 // complete records the workflow's successful completion.
 func (b *historyBuilder) complete(result any) int64 {
 	id := b.next()
