@@ -18,14 +18,14 @@ import (
 	"github.com/temporalsim/temporalsim/sim"
 )
 
-// execute starts the clock and the workflow, carries out the timed
-// faults, waits for the first execution to close (or the budget to run
+// execute starts the workflow, carries out the timed faults once the
+// clock runs, waits for the first execution to close (or the budget to run
 // out) and collects the result.
 func (r *run) execute(ctx context.Context) (*Result, error) {
 	res := &Result{Scenario: r.opts.Scenario.Name, Seed: r.opts.Seed, Plan: r.opts.Plan, Scale: r.clk.Scale(),
 		WorkflowID: r.opts.WorkflowID, TaskQueue: r.tq, World: r.world}
 	kase := r.kase
-	r.clk.Start()
+	requested := time.Now()
 	wr, err := r.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: r.opts.WorkflowID, TaskQueue: r.tq}, kase.Workflow, kase.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("starting %s: %w", r.opts.WorkflowID, err)
@@ -54,7 +54,7 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	res.History = h
-	res.Wall = time.Since(r.clk.RealStart())
+	res.Wall = time.Since(requested)
 	if err := r.outcome(res, stuck); err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func (r *run) cleanUp(ctx context.Context, res *Result) {
 }
 
 // runTimedFaults carries out the plan's timed faults at their virtual
-// times, one after another in plan order; worker shutdowns go to one
+// times (from the start of the clock), one after another in plan order; worker shutdowns go to one
 // goroutine of their own, in order, so a grace period does not hold up
 // the faults after it. The returned function waits for all of it.
 func (r *run) runTimedFaults(ctx context.Context, runID string) (wait func()) {
@@ -148,6 +148,10 @@ func (r *run) runTimedFaults(ctx context.Context, runID string) (wait func()) {
 	})
 	wg.Go(func() {
 		defer close(shutdowns)
+		select {
+		case <-r.started:
+		case <-ctx.Done():
+		}
 		for _, f := range sortedFaults(r.opts.Plan) {
 			if f.Kind.ActivityScoped() {
 				continue

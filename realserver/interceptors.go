@@ -48,7 +48,7 @@ type outerWorkflowInbound struct {
 func (w *outerWorkflowInbound) Init(outbound interceptor.WorkflowOutboundInterceptor) error {
 	return w.Next.Init(&scalingOutbound{
 		WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound},
-		s:                               scaler{clk: w.r.clk, minTimeout: w.r.opts.MinTimeout},
+		s:                               scaler{clk: w.r.clk, minTimeout: w.r.opts.MinTimeout, minBeat: w.r.opts.MinHeartbeatTimeout},
 	})
 }
 
@@ -82,6 +82,7 @@ func (w *workflowInbound) ExecuteWorkflow(ctx workflow.Context, in *interceptor.
 		w.r.replays.Add(1)
 	}
 	info := workflow.GetInfo(ctx)
+	w.r.startClock(info.WorkflowExecution)
 	w.r.seen(info.WorkflowExecution)
 	if info.ParentWorkflowExecution != nil {
 		if f, ok := w.r.in.childFault(info); ok {

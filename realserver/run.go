@@ -31,8 +31,10 @@ type RunOptions struct {
 	// means DefaultScale(Scenario).
 	Scale float64
 	// MinTimeout is the least an activity or child workflow timeout is
-	// scaled down to; zero means DefaultMinTimeout.
-	MinTimeout time.Duration
+	// scaled down to; zero means DefaultMinTimeout. MinHeartbeatTimeout is
+	// the same for heartbeat timeouts; zero means
+	// DefaultMinHeartbeatTimeout.
+	MinTimeout, MinHeartbeatTimeout time.Duration
 	// WorkflowID defaults to the scenario name and the seed
 	// ("parallel-activities-7"); TaskQueue defaults to the workflow id.
 	WorkflowID, TaskQueue string
@@ -67,8 +69,9 @@ type Result struct {
 	ErrType string
 	// Output is the workflow's result as JSON, when it completed.
 	Output string
-	// Elapsed is the virtual time from the workflow's start to its close;
-	// Wall the real time the run took from the start.
+	// Elapsed is the virtual time from the workflow's start to its close
+	// (read from the history's event times); Wall the real time from the
+	// start request to the close.
 	Elapsed, Wall time.Duration
 	// Activities lists every activity a worker ran, with its attempts.
 	Activities []Activity
@@ -131,6 +134,13 @@ type run struct {
 	in    *injector
 	tq    string
 
+	// started is closed when the clock starts: when a worker first runs
+	// the workflow, so that the server's and worker's latency before the
+	// first workflow task (which a loaded machine can make seconds long)
+	// does not count as K times as much virtual time.
+	started   chan struct{}
+	startOnce sync.Once
+
 	mu        sync.Mutex
 	workers   []worker.Worker // by incarnation - 1
 	stopped   int             // workers[:stopped] have been stopped
@@ -148,6 +158,9 @@ func newRun(srv *Server, opts RunOptions) *run {
 	if opts.MinTimeout <= 0 {
 		opts.MinTimeout = DefaultMinTimeout
 	}
+	if opts.MinHeartbeatTimeout <= 0 {
+		opts.MinHeartbeatTimeout = DefaultMinHeartbeatTimeout
+	}
 	if opts.WorkflowID == "" {
 		opts.WorkflowID = opts.Scenario.Name + "-" + strconv.FormatUint(uint64(opts.Seed), 10)
 	}
@@ -160,11 +173,12 @@ func newRun(srv *Server, opts RunOptions) *run {
 	// Virtual time starts at the real time, as the workflow's does, and
 	// then runs K times faster.
 	clk := NewScaledClock(time.Now(), opts.Scale)
-	return &run{srv: srv, opts: opts, clk: clk, tq: opts.TaskQueue, regs: &Registrations{}}
+	return &run{srv: srv, opts: opts, clk: clk, tq: opts.TaskQueue, regs: &Registrations{}, started: make(chan struct{})}
 }
 
 // setup runs the scenario's Setup, connects with its data converter and
-// starts the first worker. The clock does not run yet.
+// starts the first worker. The clock does not run yet: it starts when the
+// workflow does (startClock).
 func (r *run) setup(ctx context.Context) error {
 	r.world = sim.NewWorld(r.opts.Seed, r.opts.Plan, r.clk, r.regs)
 	r.kase = r.opts.Scenario.Setup(r.world)
@@ -259,6 +273,17 @@ func (r *run) seen(e workflow.Execution) {
 	if !slices.Contains(r.execs, e) {
 		r.execs = append(r.execs, e)
 	}
+}
+
+// startClock starts the clock when the run's workflow first runs.
+func (r *run) startClock(e workflow.Execution) {
+	if e.ID != r.opts.WorkflowID {
+		return
+	}
+	r.startOnce.Do(func() {
+		r.clk.Start()
+		close(r.started)
+	})
 }
 
 func (r *run) elapsed() time.Duration { return r.clk.Now().Sub(r.clk.Origin()) }

@@ -30,13 +30,16 @@ func lookup(t *testing.T, name string) *sim.Scenario {
 	return sc
 }
 
-func runPlan(t *testing.T, name string, seed sim.Seed, plan string) *Result {
+// runPlan runs a scenario under a plan given in text. Tests whose faults
+// must land inside the fault window, or act through heartbeats, choose a
+// scale that leaves the server's latency room even on a loaded machine.
+func runPlan(t *testing.T, name string, seed sim.Seed, plan string, scale float64) *Result {
 	t.Helper()
 	p, err := sim.ParsePlan(sim.PlanHeader + "\n" + plan)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), server(t), RunOptions{Scenario: lookup(t, name), Seed: seed, Plan: p})
+	res, err := Run(context.Background(), server(t), RunOptions{Scenario: lookup(t, name), Seed: seed, Plan: p, Scale: scale})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +108,7 @@ func faulted(res *Result) []string {
 func TestRunActivityFaults(t *testing.T) {
 	t.Run("activity error on the third of a fan-out", func(t *testing.T) {
 		t.Parallel()
-		res := runPlan(t, "parallel-activities", 11, "f1 activity-error target=Process call=3 attempt=1")
+		res := runPlan(t, "parallel-activities", 11, "f1 activity-error target=Process call=3 attempt=1", 50)
 		if res.Outcome != sim.Completed {
 			t.Errorf("outcome %s %v, want completed after a retry", res.Outcome, res.Err)
 		}
@@ -126,14 +129,14 @@ func TestRunActivityFaults(t *testing.T) {
 	})
 	t.Run("non-retryable error fails the workflow", func(t *testing.T) {
 		t.Parallel()
-		res := runPlan(t, "parallel-activities", 12, "f1 activity-error target=Process call=1 attempt=1 nonretryable")
+		res := runPlan(t, "parallel-activities", 12, "f1 activity-error target=Process call=1 attempt=1 nonretryable", 50)
 		if res.Outcome != sim.Failed || res.ErrType != "ActivityError>ApplicationError:InjectedFault" {
 			t.Errorf("outcome %s %s, want failed with the injected error", res.Outcome, res.ErrType)
 		}
 	})
 	t.Run("panic and start-to-close timeout are retried", func(t *testing.T) {
 		t.Parallel()
-		res := runPlan(t, "parallel-activities", 13, "f1 activity-panic target=Process call=1 attempt=1\nf2 start-to-close-timeout target=Process call=2 attempt=1")
+		res := runPlan(t, "parallel-activities", 13, "f1 activity-panic target=Process call=1 attempt=1\nf2 start-to-close-timeout target=Process call=2 attempt=1", 100)
 		if res.Outcome != sim.Completed {
 			t.Errorf("outcome %s %v", res.Outcome, res.Err)
 		}
@@ -147,7 +150,7 @@ func TestRunActivityFaults(t *testing.T) {
 	})
 	t.Run("heartbeat loss times the attempt out", func(t *testing.T) {
 		t.Parallel()
-		res := runPlan(t, "cancellation", 14, "f1 heartbeat-loss target=LongWork call=1 attempt=1")
+		res := runPlan(t, "cancellation", 14, "f1 heartbeat-loss target=LongWork call=1 attempt=1", 150)
 		a := findActivity(t, res, "LongWork", 1)
 		if lastAttempt(res.History, a.ID) < 2 {
 			t.Errorf("LongWork attempts %+v: want the first timed out on its heartbeat and retried", a.Attempts)
@@ -155,7 +158,7 @@ func TestRunActivityFaults(t *testing.T) {
 	})
 	t.Run("local activity error", func(t *testing.T) {
 		t.Parallel()
-		res := runPlan(t, "local-activity", 15, "f1 local-activity-error target=Price call=1 attempt=1")
+		res := runPlan(t, "local-activity", 15, "f1 local-activity-error target=Price call=1 attempt=1", 0)
 		a := findActivity(t, res, "Price", 1)
 		if !a.Local || len(a.Attempts) != 2 || a.Attempts[0].Result != "ApplicationError:InjectedFault" || a.Attempts[1].Result != "ok" {
 			t.Errorf("Price attempts %+v, want a local activity failed once by f1, then ok", a.Attempts)
@@ -166,7 +169,7 @@ func TestRunActivityFaults(t *testing.T) {
 	})
 	t.Run("child workflow failure", func(t *testing.T) {
 		t.Parallel()
-		res := runPlan(t, "child-workflow", 16, "f1 child-workflow-failure target=PaymentChild call=1")
+		res := runPlan(t, "child-workflow", 16, "f1 child-workflow-failure target=PaymentChild call=1", 50)
 		if res.Outcome != sim.Failed || res.ErrType != "ChildWorkflowExecutionError>ApplicationError:InjectedFault" {
 			t.Errorf("outcome %s %s, want the parent failed by the injected child failure", res.Outcome, res.ErrType)
 		}
@@ -176,7 +179,7 @@ func TestRunActivityFaults(t *testing.T) {
 func TestRunTimedFaults(t *testing.T) {
 	t.Run("cancellation runs the cleanup", func(t *testing.T) {
 		t.Parallel()
-		res := runPlan(t, "cancellation", 21, "f1 workflow-cancel at=1m")
+		res := runPlan(t, "cancellation", 21, "f1 workflow-cancel at=1m", 20)
 		if res.Outcome != sim.Canceled || len(res.Faults) != 1 || res.Faults[0].Result != "ok" {
 			t.Errorf("outcome %s, faults %+v; want canceled by f1", res.Outcome, res.Faults)
 		}
@@ -186,7 +189,7 @@ func TestRunTimedFaults(t *testing.T) {
 	})
 	t.Run("signals, updates and queries", func(t *testing.T) {
 		t.Parallel()
-		p, err := sim.ParsePlan(sim.PlanHeader + "\nf1 signal at=1m target=deposit value=100\nf2 update at=3m target=reserve value=30\n" +
+		p, err := sim.ParsePlan(sim.PlanHeader + "\nf1 signal at=1m target=deposit value=100\nf2 update at=3m target=reserve value=10\n" +
 			"f3 update at=4m target=reserve value=0\nf4 query at=6m target=balance")
 		if err != nil {
 			t.Fatal(err)
@@ -231,7 +234,7 @@ func TestRunTimedFaults(t *testing.T) {
 	})
 	t.Run("worker shutdown replays the workflow on a new worker", func(t *testing.T) {
 		t.Parallel()
-		res := runPlan(t, "parallel-activities", 23, "f1 worker-shutdown at=1m")
+		res := runPlan(t, "parallel-activities", 23, "f1 worker-shutdown at=1m", 0)
 		var identities []string
 		for _, e := range res.History.GetEvents() {
 			if a := e.GetWorkflowTaskStartedEventAttributes(); a != nil && !slices.Contains(identities, a.GetIdentity()) {
@@ -294,7 +297,7 @@ func (o *timerLogOutbound) NewTimerWithOptions(ctx workflow.Context, d time.Dura
 func TestRunEndings(t *testing.T) {
 	t.Run("continue-as-new hands on the next run's input and ends the chain", func(t *testing.T) {
 		t.Parallel()
-		res := runPlan(t, "continue-as-new", 31, "")
+		res := runPlan(t, "continue-as-new", 31, "", 0)
 		if res.Outcome != sim.ContinuedAsNew {
 			t.Fatalf("outcome %s", res.Outcome)
 		}

@@ -30,6 +30,12 @@ import (
 // real-time latencies rather than on the workflow's behaviour.
 const DefaultMinTimeout = 500 * time.Millisecond
 
+// DefaultMinHeartbeatTimeout is the least a heartbeat timeout is scaled
+// down to. The SDK sends heartbeats at most every 80% of the timeout, so a
+// short one leaves the heartbeat's round trip a few hundred milliseconds
+// at most, which a loaded machine misses.
+const DefaultMinHeartbeatTimeout = time.Second
+
 // minTimer is the least a timer or retry interval is scaled down to: a
 // zero timer would fire without a command, and a zero retry interval means
 // the server's default of one second.
@@ -48,8 +54,8 @@ func DefaultScale(sc *sim.Scenario) float64 {
 
 // scaler divides durations by the clock's scale.
 type scaler struct {
-	clk        *ScaledClock
-	minTimeout time.Duration
+	clk                 *ScaledClock
+	minTimeout, minBeat time.Duration
 }
 
 func (s scaler) timer(d time.Duration) time.Duration {
@@ -59,11 +65,16 @@ func (s scaler) timer(d time.Duration) time.Duration {
 	return max(s.clk.Real(d), minTimer)
 }
 
-func (s scaler) timeout(d time.Duration) time.Duration {
+func (s scaler) timeout(d time.Duration) time.Duration { return s.floored(d, s.minTimeout) }
+
+func (s scaler) heartbeat(d time.Duration) time.Duration { return s.floored(d, s.minBeat) }
+
+// floored scales d down, but not below floor (nor above d).
+func (s scaler) floored(d, floor time.Duration) time.Duration {
 	if d <= 0 {
 		return d
 	}
-	return max(s.clk.Real(d), min(s.minTimeout, d))
+	return max(s.clk.Real(d), min(floor, d))
 }
 
 // retry scales a retry policy, filling in the server's defaults (initial
@@ -105,7 +116,7 @@ func (o *scalingOutbound) ExecuteActivity(ctx workflow.Context, activityType str
 	opts.ScheduleToCloseTimeout = o.s.timeout(opts.ScheduleToCloseTimeout)
 	opts.ScheduleToStartTimeout = o.s.timeout(opts.ScheduleToStartTimeout)
 	opts.StartToCloseTimeout = o.s.timeout(opts.StartToCloseTimeout)
-	opts.HeartbeatTimeout = o.s.timeout(opts.HeartbeatTimeout)
+	opts.HeartbeatTimeout = o.s.heartbeat(opts.HeartbeatTimeout)
 	opts.RetryPolicy = o.s.retry(opts.RetryPolicy)
 	return o.Next.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), activityType, args...)
 }

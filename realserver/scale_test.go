@@ -10,7 +10,7 @@ import (
 )
 
 func TestScaler(t *testing.T) {
-	s := scaler{clk: NewScaledClock(origin, 600), minTimeout: 500 * time.Millisecond}
+	s := scaler{clk: NewScaledClock(origin, 600), minTimeout: 500 * time.Millisecond, minBeat: time.Second}
 	for _, tc := range []struct {
 		name      string
 		got, want time.Duration
@@ -22,6 +22,8 @@ func TestScaler(t *testing.T) {
 		{"timeout floored", s.timeout(time.Minute), 500 * time.Millisecond},
 		{"timeout below the floor kept", s.timeout(100 * time.Millisecond), 100 * time.Millisecond},
 		{"unset timeout stays unset", s.timeout(0), 0},
+		{"heartbeat timeout of 20m", s.heartbeat(20 * time.Minute), 2 * time.Second},
+		{"heartbeat timeout floored", s.heartbeat(time.Minute), time.Second},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: got %s, want %s", tc.name, tc.got, tc.want)
