@@ -147,6 +147,10 @@ func TestRunRejectsBadInput(t *testing.T) {
 	_, err = Run(t, &Scenario{Name: "noworkflow", Setup: func(*World) Case { return Case{} }}, 1, Plan{}, nil)
 	require.ErrorContains(t, err, "Setup returned no workflow")
 
+	_, err = Run(t, &Scenario{Name: "unregistered", Setup: func(*World) Case { return Case{Workflow: "Nope"} }}, 1, Plan{}, nil)
+	require.ErrorContains(t, err, "could not run the workflow")
+	require.ErrorContains(t, err, "Nope")
+
 	bad := probeScenario(defaultProbe)
 	p, _ = ParsePlan("f1 update at=1m target=set value=seven")
 	_, err = Run(t, bad, 1, p, nil)

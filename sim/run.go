@@ -120,11 +120,14 @@ func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error)
 	for _, f := range plan.Faults {
 		e.trace.add(w.origin, Event{Kind: "plan.fault", Fault: f.ID, Detail: f.String()})
 	}
-	stuck, stacks := e.execute(c)
+	stuck, stacks, failure := e.execute(c)
 	elapsed := time.Since(w.origin)
 	e.drain(stuck)
 	e.gate.close()
 	e.trace.flushAll()
+	if failure != nil {
+		return nil, fmt.Errorf("scenario %s: the SDK test environment could not run the workflow: %s", sc.Name, oneLine(failure.Error()))
+	}
 
 	r := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: w, Stacks: stacks}
 	r.Elapsed = elapsed
@@ -182,7 +185,7 @@ func (e *engine) drain(stuck bool) {
 var errBudget = errors.New("sim: virtual-time budget exhausted")
 
 // execute runs the workflow to its end, or until the budget stops it.
-func (e *engine) execute(c Case) (stuck bool, stacks string) {
+func (e *engine) execute(c Case) (stuck bool, stacks string, failure error) {
 	e.env.RegisterDelayedCallback(func() {
 		if e.env.IsWorkflowCompleted() {
 			return
@@ -197,10 +200,12 @@ func (e *engine) execute(c Case) (stuck bool, stacks string) {
 		if p == nil {
 			return
 		}
-		if p != errBudget && !isTestTimeout(p) {
-			panic(p)
-		}
 		stuck = true
+		if p != errBudget && !isTestTimeout(p) {
+			// The SDK panics on input it cannot run, such as a workflow
+			// type nobody registered; that is the scenario's mistake.
+			failure = fmt.Errorf("%v", p)
+		}
 		if stacks == "" {
 			stacks = allStacks()
 			e.hooks.closeWorkflow()
@@ -208,7 +213,7 @@ func (e *engine) execute(c Case) (stuck bool, stacks string) {
 	}()
 	e.env.ExecuteWorkflow(c.Workflow, c.Args...)
 	e.hooks.closeChildren()
-	return !e.env.IsWorkflowCompleted(), ""
+	return !e.env.IsWorkflowCompleted(), "", nil
 }
 
 func isTestTimeout(p any) bool {
@@ -269,6 +274,12 @@ func safeCheck(p Property, r *Result) (err error) {
 		}
 	}()
 	return p.Check(r)
+}
+
+// oneLine keeps the first line of s: errors here are one line.
+func oneLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
 }
 
 // allStacks returns every goroutine's stack.
