@@ -141,11 +141,10 @@ func TestBadInputEndToEnd(t *testing.T) {
 			[]string{`SIM_SEED="abc": not a seed: want a whole number such as 42`}},
 		{"checks flag zero", []string{"-test.run=^TestPayHolds$", "-sim.checks=0"}, nil, nil, 2,
 			[]string{`invalid value "0" for flag -sim.checks: want a positive whole number`}},
-		// sim.Run lets the SDK's panic for an unknown workflow type out of
-		// the run's bubble, so the binary dies with it: clear, but not a
-		// test failure harness can report (it cannot catch it).
-		{"unregistered workflow type", []string{"-test.run=^TestUnknownWorkflow$"}, nil, nil, 2,
-			[]string{"unable to find workflow type: Nope"}},
+		// sim.Run turns the SDK's panic for an unknown workflow type into
+		// an error naming it; the test fails with that one line.
+		{"unregistered workflow type", []string{"-test.run=^TestUnknownWorkflow$"}, nil, nil, 1,
+			[]string{"could not run the workflow: unable to find workflow type: Nope"}},
 		{"run panics", []string{"-test.run=^TestBlocked$"}, nil, nil, 1,
 			[]string{`property "run-ends-without-panic" failed (found by plan 1 of the search)`, "the run panicked: deadlock"}},
 		{"saved plan does not parse", []string{"-test.run=^TestPayHolds$"}, nil, func() {
