@@ -8,12 +8,21 @@
 //     the JSON-lines trace, and Run, which executes one scenario under one
 //     plan inside a testing/synctest bubble on the SDK test environment.
 //   - fakes: deterministic stand-ins for the services activities call,
-//     driven by the sim clock and seed, usable with the real clock too.
+//     driven by the sim clock and seed, usable with the real clock too;
+//     interceptor probes and reference interceptors.
 //   - scenarios: the catalogue of workflow patterns, each with its
 //     properties, fault profile and planted-bug variants.
 //   - harness: what a user calls from go test: rapid-driven fault plans,
-//     the property library, shrinking and reproduction commands.
-//   - replaycorpus: recorded histories, the batch replayer and the
-//     recorder that makes histories against a real Temporal server.
-//   - cmd/simrun: the command-line interface.
+//     the property library, shrinking and reproduction commands, and
+//     interceptor verification.
+//   - replaycorpus: recorded histories, the batch replayer with typed
+//     nondeterminism errors, and the recorder that makes histories against
+//     a real Temporal server.
+//   - realserver: runs a scenario on the Temporal CLI's dev server, with
+//     scaled time and real worker restarts, for the recorder and for
+//     conformance.
+//   - conformance: runs the same scenario and plan on the engine and on
+//     the dev server and compares what both observe (docs/conformance.md).
+//   - cmd/simrun: the command-line interface (cmd/simrun/cli is the
+//     library a user's own simrun is built from).
 package temporalsim
