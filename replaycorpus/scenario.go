@@ -120,7 +120,8 @@ func RecordedSeed(h *historypb.History) (sim.Seed, bool) {
 // bites (the first attempt of the first call of an activity, a timed
 // fault part-way through the window; the signals, updates and queries it
 // handles together in one run), and two drawn swarm plans. Each run has
-// its own seed, so workflow ids differ.
+// its own seed, so workflow ids differ. Heartbeat-loss and cancellation
+// runs go at a quarter of the scenario's default scale.
 func CorpusRecordings(sc *sim.Scenario) []Recording {
 	pr := sc.Profile
 	window := pr.Window
@@ -133,7 +134,15 @@ func CorpusRecordings(sc *sim.Scenario) []Recording {
 		for i := range faults {
 			faults[i].ID = i + 1
 		}
-		recs = append(recs, Recording{Scenario: sc, Seed: seed, Plan: sim.Plan{Faults: faults}, Label: label})
+		rec := Recording{Scenario: sc, Seed: seed, Plan: sim.Plan{Faults: faults}, Label: label}
+		// A heartbeat timeout is not scaled below a second
+		// (realserver.DefaultMinHeartbeatTimeout), and a cancellation
+		// reaches an activity with its next heartbeat: slow these runs
+		// down so that the long activity outlives its heartbeat timeout.
+		if len(faults) == 1 && (faults[0].Kind == sim.HeartbeatLoss || faults[0].Kind == sim.WorkflowCancel) {
+			rec.Scale = realserver.DefaultScale(sc) / 4
+		}
+		recs = append(recs, rec)
 		seed++
 	}
 	add("clean")
@@ -154,9 +163,10 @@ func CorpusRecordings(sc *sim.Scenario) []Recording {
 
 // aimedFault is a fault of kind k that hits the scenario where it shows:
 // activity faults on the first attempt of the first call (heartbeat loss
-// on the last activity listed, which is the long one in the catalogue's
-// profiles), timed ones a third of the way into the window (a
-// cancellation a fifth of the way, while the work is still running).
+// on the first attempt of every call of the last activity listed, which
+// is the long one in the catalogue's profiles), timed ones a third of the
+// way into the window (a cancellation a fifth of the way, while the work
+// is still running).
 func aimedFault(pr sim.Profile, k sim.Kind, window time.Duration) (sim.Fault, bool) {
 	f := sim.Fault{Kind: k}
 	first := func(names []string) bool {
@@ -177,7 +187,7 @@ func aimedFault(pr sim.Profile, k sim.Kind, window time.Duration) (sim.Fault, bo
 		if len(pr.Activities) == 0 {
 			return f, false
 		}
-		f.Target, f.Call, f.Attempt = pr.Activities[len(pr.Activities)-1], 1, 1
+		f.Target, f.Attempt = pr.Activities[len(pr.Activities)-1], 1
 		return f, true
 	case sim.ScheduleToCloseExpiry:
 		f.Call = 1
