@@ -17,6 +17,15 @@
 //
 // Latency (latency.go) is shared: Fixed or Uniform, slept on the clock.
 //
+// Interceptors:
+//
+//   - Recorder (intercept_record*.go): probes that wrap the layers of a
+//     user's interceptor stack and record every call, entry, exit, error,
+//     panic and header in the trace, for harness.VerifyInterceptors.
+//   - Reference interceptors (intercept_ref*.go), modelled on what users
+//     write: LogInterceptor, MetricsInterceptor, TenantPropagator,
+//     AuthInterceptor, ActivityTimeout and CircuitBreaker.
+//
 // # Determinism contract
 //
 // Clock and rand in, canonical order out. Every fake reads time only from
@@ -30,9 +39,12 @@
 //
 // What the fakes cannot fix is arrival order itself: random latencies are
 // drawn, and fault hooks count attempts, in the order calls reach the fake.
-// Under the simulator, which releases activities in a canonical order, that
-// order repeats; elsewhere, give each concurrent caller its own fake or
-// fixed latencies when runs must match exactly.
+// The simulator releases activity results in a canonical order, but
+// activity code that runs at the same virtual instant still runs
+// concurrently, so calls from parallel activities at one instant reach a
+// fake in goroutine order. When such calls draw latencies or count
+// attempts, give each caller its own fake or rand (w.Rand("payments/"+key))
+// or use fixed latencies.
 //
 // Every fake is safe for concurrent use. Fault hooks in the configs run
 // with the fake locked and must not call back into it.

@@ -56,4 +56,5 @@
 //	options.go  Option values, -sim.* flags and SIM_* variables
 //	repro.go    module root, package path and simrun invocation for commands
 //	props.go    the property library: Safety, Outcomes, Terminates, ...
+//	interceptors*.go  interceptor properties, VerifyInterceptors and CheckInterceptors
 package harness
