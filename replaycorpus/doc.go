@@ -26,6 +26,18 @@
 //   - testhelper.go: Test, for go test: one subtest per history file.
 //   - logger.go: keeps the SDK's log of each replay in its Result instead
 //     of printing it.
+//   - record.go: Record runs catalogue scenarios on a real Temporal server
+//     (see package realserver) and writes their histories in the format of
+//     `temporal workflow show -o json`, with manifest entries.
+//   - scenario.go: ScenarioOptions, the replay options for a history
+//     recorded from a catalogue scenario (its workflows, data converter
+//     and workflow id); CorpusRecordings, the runs the corpus records.
+//
+// The corpus itself is testdata/<scenario>/: recorded runs of every
+// catalogue scenario, with and without faults. TestCorpusReplays replays
+// them against today's scenarios; TestCorpusMutants replays them against
+// incompatible and GetVersion-guarded changes. Regenerate it with
+// go test ./replaycorpus -run TestRecordCorpus -record.
 //
 // In a user's test:
 //
