@@ -1,0 +1,51 @@
+// Package conformance measures the engine's fidelity: it runs a catalogue
+// scenario under a fault plan on the engine (sim.Run) and on a real
+// Temporal server (realserver.Run, sped up), observes both the same way,
+// and compares what both can observe. docs/conformance.md is its table.
+//
+// # A row
+//
+// Rows builds, for one scenario, a plan of each PlanKind (no faults, an
+// activity error, a heartbeat loss, a workflow cancellation, a worker
+// shutdown, a start-to-close hang, a child failure, signals and updates)
+// from the scenario's profile and its fault-free engine run: the targets
+// are what the scenario actually schedules, and timed faults land in the
+// widest gap between activity starts and ends, far enough from both that
+// the server's latencies cannot move them across one. A kind the profile
+// does not allow is a row marked not applicable, with the reason.
+//
+// Runner.Run runs a row on both engines with a recording interceptor added
+// after the scenario's own (recorder.go): it sees each activity attempt as
+// user code does, with the heartbeat details it was handed, and counts the
+// workflow calls that were not replays. The engine's side of an
+// Observation comes from its activity records and trace (engine.go); the
+// server's from the workers, the run's histories and its children's
+// (server.go, history.go), where the history names the server's result of
+// an activity's last two attempts and earlier timeouts are inferred. The
+// real run is also turned into a sim.Result (events.go) and held to the
+// scenario's properties, except those that assert exact timings
+// (TimingLimits).
+//
+// Compare lists the differences; KnownDifferences explains the understood
+// ones: what the engine does, what the server does, and whether the
+// engine now emulates the server. A difference no entry explains fails
+// TestConformance.
+//
+// # Running it
+//
+//	go test ./conformance -run TestConformance           # needs the temporal CLI
+//	go test ./conformance -run TestConformance -update   # rewrites docs/conformance.md
+//
+// The test finds the CLI in $TEMPORAL_CLI, .tools/bin/temporal (where
+// scripts/install-temporal-cli.sh installs it) or on PATH, and fails when
+// there is none. It runs the rows ten at a time against one dev server,
+// with a namespace per plan kind so that a scenario's rows, which share
+// workflow ids, can run at once, and takes about two minutes on two cores.
+//
+// # Files
+//
+// plans.go and plans_build.go (rows), timeline.go (what a fault-free run
+// shows), runner.go, recorder.go, observe.go, engine.go, server.go,
+// history.go, events.go and props.go (running and observing), compare.go,
+// known.go (the explanations), table.go (docs/conformance.md).
+package conformance

@@ -1,0 +1,158 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/temporalsim/temporalsim/realserver"
+	"github.com/temporalsim/temporalsim/sim"
+)
+
+// Runner runs conformance rows: each row's scenario and plan on the
+// engine and on a real server, observed the same way, then compared.
+type Runner struct {
+	// Server is the server a row's real run uses. Rows that may run at
+	// the same time with the same workflow ids (a scenario's rows) need
+	// servers with different namespaces.
+	Server func(Row) *realserver.Server
+	// Seed is the seed of every run (default 1).
+	Seed sim.Seed
+	// Timeout is the wall-clock budget of a real run (default a minute).
+	Timeout time.Duration
+	// Log receives the real workers' SDK warnings and errors; nil discards
+	// them.
+	Log io.Writer
+}
+
+// MinTimeout is the least real time a real run's activity timeouts,
+// heartbeat timeouts included, are scaled down to (realserver's defaults
+// are 500ms, and 1s for heartbeat timeouts). The SDK sends heartbeats at
+// most every 0.8 heartbeat timeouts, so a heartbeat timeout of 1s leaves
+// 200ms for a heartbeat to reach the server, which a loaded machine (the
+// whole test suite under the race detector) misses: attempts then time
+// out on heartbeats that were sent; 3s leaves 600ms. And an attempt's start-to-close timeout runs
+// from the moment the server hands the task to a worker, while
+// realserver's fault injector first reads the workflow's history (under a
+// lock shared by all activities) to number the call, which on a loaded
+// machine can outlast 500ms. A timeout that is meant to fire lasts at
+// least this long, which only moves its retry later in virtual time.
+const MinTimeout = 3 * time.Second
+
+// RowResult is what a row's two runs showed and how they compare.
+type RowResult struct {
+	Row
+	Engine, Server *Observation
+	// Diffs lists every difference; Explained holds, for each, the known
+	// difference that explains it (nil when none does).
+	Diffs     []Diff
+	Explained []*Known
+	// EngineViolations are properties the engine run broke.
+	EngineViolations []sim.Violation
+	// ServerViolations are properties the real run broke that no known
+	// timing limit explains; Unchecked are those a limit explains.
+	ServerViolations, Unchecked []sim.Violation
+	// Workers, Replays and Scale describe the real run; ServerAttempts
+	// lists its activity attempts, one a line, for reading a difference.
+	Workers, Replays int
+	Scale            float64
+	ServerAttempts   []string
+}
+
+// Agrees reports whether both runs showed the same.
+func (r *RowResult) Agrees() bool { return len(r.Diffs) == 0 }
+
+// Unexplained lists the differences no known difference explains.
+func (r *RowResult) Unexplained() []Diff {
+	var out []Diff
+	for i, d := range r.Diffs {
+		if r.Explained[i] == nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (rn *Runner) seed() sim.Seed {
+	if rn.Seed == 0 {
+		return 1
+	}
+	return rn.Seed
+}
+
+// Baseline runs sc without faults on the engine, instrumented as rows
+// are: Rows builds plans from it.
+func (rn *Runner) Baseline(t *testing.T, sc *sim.Scenario) (*sim.Result, error) {
+	return sim.Run(t, instrument(sc), rn.seed(), sim.Plan{}, nil)
+}
+
+// Run runs one row on both engines and compares them. The error is for
+// infrastructure failures (the server, a history that cannot be read);
+// what the runs did is in the result.
+func (rn *Runner) Run(ctx context.Context, t *testing.T, row Row) (*RowResult, error) {
+	if row.NotApplicable != "" {
+		return &RowResult{Row: row}, nil
+	}
+	er, err := rn.Engine(t, row)
+	if err != nil {
+		return nil, err
+	}
+	return rn.RunServer(ctx, row, er)
+}
+
+// Engine runs a row on the engine, observed as Compare observes it.
+func (rn *Runner) Engine(t *testing.T, row Row) (*sim.Result, error) {
+	er, err := sim.Run(t, instrument(row.Scenario), rn.seed(), row.Plan, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s on the engine: %w", row.Name(), err)
+	}
+	return er, nil
+}
+
+// RunServer runs a row on the server and compares the run with the row's
+// engine run (from Engine). Engine runs are CPU-bound and real runs
+// latency-bound, so a caller with many rows runs the engine's first.
+func (rn *Runner) RunServer(ctx context.Context, row Row, er *sim.Result) (*RowResult, error) {
+	if row.NotApplicable != "" {
+		return &RowResult{Row: row}, nil
+	}
+	srv := rn.Server(row)
+	rr, err := realserver.Run(ctx, srv, realserver.RunOptions{Scenario: instrument(row.Scenario), Seed: rn.seed(), Plan: row.Plan,
+		Scale: row.Scale, WorkflowID: row.Scenario.Name, Timeout: rn.Timeout, Log: rn.Log, MinTimeout: MinTimeout, MinHeartbeatTimeout: MinTimeout})
+	if err != nil {
+		return nil, fmt.Errorf("%s on the server: %w", row.Name(), err)
+	}
+	c, err := srv.Dial(ctx, client.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	sr, err := readServerRun(ctx, c, rr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the real run: %w", row.Name(), err)
+	}
+	res := &RowResult{Row: row, Engine: engineObservation(er), Server: sr.obs, EngineViolations: er.Violations,
+		Workers: rr.Workers, Replays: rr.Replays, Scale: rr.Scale}
+	for _, a := range sr.view.Activities {
+		for _, at := range a.Attempts {
+			res.ServerAttempts = append(res.ServerAttempts, fmt.Sprintf("%s %s#%d attempt %d on worker %d, %s to %s: %s",
+				a.Workflow, a.Type, a.Call, at.N, at.Worker, at.Start.Truncate(time.Millisecond), at.End.Truncate(time.Millisecond), at.Result))
+		}
+	}
+	res.Diffs = Compare(res.Engine, res.Server, row.Scenario.Name)
+	for _, d := range res.Diffs {
+		res.Explained = append(res.Explained, explain(row, d))
+	}
+	for _, v := range checkProperties(row.Scenario, sr.view) {
+		if timingExact(row.Scenario.Name, v.Property) != "" {
+			res.Unchecked = append(res.Unchecked, v)
+		} else {
+			res.ServerViolations = append(res.ServerViolations, v)
+		}
+	}
+	return res, nil
+}
