@@ -81,13 +81,14 @@ var KnownDifferences = []*Known{
 	{
 		ID: "activities-after-close", Cause: CauseEngine, Kinds: []PlanKind{NonRetryable},
 		Field: `activity .* attempt \d+ result`, Engine: `CanceledError`, Server: `after-close:.*`,
-		EngineDoes: "asks the server to cancel the activities still running when the workflow closes; an activity learns of " +
-			"it with its next heartbeat and its attempt ends as a cancellation (CanceledError)",
-		ServerDoes: "records no cancellation: the workflow's close ends the activities' tasks, the SDK learns of it when the " +
-			"server answers the next heartbeat with NotFound and cancels the activity's context with that cause, so the " +
-			"activity returns a plain context error (an ApplicationError, not a CanceledError), which the server no longer " +
-			"takes. Activity code that tells cancellation apart (temporal.IsCanceledError) sees a cancellation on the engine " +
-			"and not on a server",
+		EngineDoes: "asks the server to cancel the activities still running when the workflow closes (DrainLimit); an " +
+			"activity learns of it with its next heartbeat, and the engine records its attempt as cancelled (CanceledError)",
+		ServerDoes: "records nothing for them: no cancel request and no result, as the workflow's close ends their tasks. The " +
+			"SDK learns of it when the server answers the next heartbeat with NotFound and cancels the activity's context " +
+			"with that cause (not a CanceledError), so the activity's context error is reported as a plain failure " +
+			"(ApplicationError \"context canceled\"), which the server rejects. Activity code sees the same context " +
+			"cancellation on both; the engine's records (and properties that read them) show a cancellation the server " +
+			"never had",
 	},
 	{
 		ID: "fault-outside-interceptors", Cause: CauseHarness, Kinds: []PlanKind{ActivityError, ChildFailure},
