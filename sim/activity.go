@@ -121,13 +121,12 @@ func (a *activityInbound) executeLocal(ctx context.Context, in *interceptor.Exec
 	key, f, injected := a.e.localActivityFault(info)
 	sink := &eventSink{}
 	ctx = context.WithValue(ctx, sinkKey{}, &sinkRef{sink: sink, wf: info.WorkflowExecution.ID, key: key, e: a.e})
-	var res any
-	var err error
 	if injected {
-		err = injectedError(f)
-	} else {
-		res, err = a.Next.ExecuteActivity(ctx, in)
+		// The innermost interceptor fails the call, after every user
+		// interceptor has seen it.
+		ctx = context.WithValue(ctx, localFaultKey{}, f)
 	}
+	res, err := a.Next.ExecuteActivity(ctx, in)
 	for _, ev := range sink.drain() {
 		a.e.trace.holdStamped(key, ev)
 	}
@@ -218,7 +217,13 @@ type faultInbound struct {
 	interceptor.ActivityInboundInterceptorBase
 }
 
+// localFaultKey carries the fault chosen for a local activity attempt.
+type localFaultKey struct{}
+
 func (f *faultInbound) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
+	if fl, ok := ctx.Value(localFaultKey{}).(Fault); ok {
+		return nil, injectedError(fl)
+	}
 	at := attemptFrom(ctx)
 	if at == nil {
 		return f.Next.ExecuteActivity(ctx, in)

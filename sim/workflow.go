@@ -33,6 +33,25 @@ type faultInterceptor struct {
 	interceptor.WorkerInterceptorBase
 }
 
+func (*faultInterceptor) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	return &faultWorkflowInbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}}
+}
+
+// childFaultKey carries the fault chosen for a child workflow.
+type childFaultKey struct{}
+
+// faultWorkflowInbound fails a child workflow the plan says fails.
+type faultWorkflowInbound struct {
+	interceptor.WorkflowInboundInterceptorBase
+}
+
+func (f *faultWorkflowInbound) ExecuteWorkflow(ctx workflow.Context, in *interceptor.ExecuteWorkflowInput) (any, error) {
+	if fl, ok := ctx.Value(childFaultKey{}).(Fault); ok {
+		return nil, temporal.NewApplicationError("injected child workflow failure (fault f"+itoa(fl.ID)+")", "InjectedFault")
+	}
+	return f.Next.ExecuteWorkflow(ctx, in)
+}
+
 func (*faultInterceptor) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
 	return &faultInbound{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}}
 }
@@ -50,21 +69,28 @@ func (i *workflowInbound) ExecuteWorkflow(ctx workflow.Context, in *interceptor.
 	info := workflow.GetInfo(ctx)
 	i.e.hooks.sync()
 	ev := Event{Kind: "wf.start", WF: info.WorkflowExecution.ID, Name: info.WorkflowType.Name}
+	var childFault *Fault
 	if info.ParentWorkflowExecution != nil {
 		ev.Detail = "parent=" + info.ParentWorkflowExecution.ID
 		if f, ok := i.e.childFault(info.WorkflowType.Name); ok {
 			ev.Fault = f.ID
-			i.e.trace.add(time.Now(), ev)
-			err := temporal.NewApplicationError("injected child workflow failure (fault f"+itoa(f.ID)+")", "InjectedFault")
-			i.e.trace.add(time.Now(), Event{Kind: "wf.end", WF: info.WorkflowExecution.ID, Name: info.WorkflowType.Name, Result: resultName(err), Fault: f.ID})
-			return nil, err
+			childFault = &f
 		}
 	}
 	i.e.trace.add(time.Now(), ev)
 	ctx = workflow.WithValue(ctx, engineKey{}, i.e)
+	if childFault != nil {
+		// The innermost interceptor fails the child instead of running it,
+		// after every user interceptor has seen the execution.
+		ctx = workflow.WithValue(ctx, childFaultKey{}, *childFault)
+	}
 	res, err := i.Next.ExecuteWorkflow(ctx, in)
 	i.e.hooks.sync()
-	i.e.trace.add(time.Now(), Event{Kind: "wf.end", WF: info.WorkflowExecution.ID, Name: info.WorkflowType.Name, Result: resultName(err)})
+	end := Event{Kind: "wf.end", WF: info.WorkflowExecution.ID, Name: info.WorkflowType.Name, Result: resultName(err)}
+	if childFault != nil {
+		end.Fault = childFault.ID
+	}
+	i.e.trace.add(time.Now(), end)
 	return res, err
 }
 
