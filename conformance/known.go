@@ -93,8 +93,9 @@ var KnownDifferences = []*Known{
 	{
 		ID: "fault-outside-interceptors", Cause: CauseHarness, Kinds: []PlanKind{ActivityError, ChildFailure},
 		Field: `calls (ExecuteActivity|ExecuteWorkflow):.+`, Values: serverAhead,
-		EngineDoes: "injects local-activity-error and child-workflow-failure faults in its outermost interceptor, before any " +
-			"user interceptor, so user interceptors never see the failed local activity attempt or child execution",
+		EngineDoes: "now injects local-activity-error and child-workflow-failure faults in its innermost interceptor, as " +
+			"realserver does (an earlier engine injected them outermost, where user interceptors never saw the failed " +
+			"attempt or execution; the entry stays to explain that difference)",
 		ServerDoes: "realserver injects them in the innermost interceptor, where both inject every other activity fault, so " +
 			"user interceptors see every attempt and execution (what DESIGN.md asks of interceptor checks)",
 	},
