@@ -48,9 +48,16 @@
 //   - Worker shutdown closes the worker stop channel, cancels running
 //     attempts after the grace period, drops their results (the worker is
 //     gone) and lets the server notice through the heartbeat or
-//     start-to-close timeout, then retries on a new worker.
+//     start-to-close timeout, then retries on a new worker. This is how a
+//     crashed worker process looks to the server; a Go worker stopped with
+//     worker.Stop still reports each cancelled attempt as a retryable
+//     failure, retried after the backoff (docs/conformance.md measures the
+//     difference).
 //   - When the workflow closes, running activities are cancel-requested
 //     and get DrainLimit of virtual time to end; none is retried.
+//
+// docs/conformance.md compares the engine with a real dev server, scenario
+// by scenario, and explains every difference found.
 //
 // Not emulated (the second engine in DESIGN.md addresses these): workflow
 // replay after a worker restart or cache eviction (the test environment
