@@ -125,3 +125,23 @@ func (s shard) has(seed, start sim.Seed) bool {
 	}
 	return (uint64(seed)-uint64(start))%s.n == s.i-1
 }
+
+// scenarioAndSeed parses the arguments of a command that takes one
+// scenario name and a required -seed (run, shrink).
+func (a *app) scenarioAndSeed(fs *flagSet, args []string, seed *seedFlag) (*sim.Scenario, error) {
+	pos, err := fs.parse(args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 1 {
+		return nil, fmt.Errorf("want one scenario name, got %d (%s list shows them)", len(pos), a.cfg.Command)
+	}
+	sc, err := a.scenario(pos[0])
+	if err != nil {
+		return nil, err
+	}
+	if !seed.set {
+		return nil, errors.New("-seed is required (as in -seed 7)")
+	}
+	return sc, nil
+}

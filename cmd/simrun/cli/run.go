@@ -39,19 +39,9 @@ go test's for the same seed. Exits 1 when a property is violated.`)
 	traceFile := fs.String("trace", "", "write the trace to `FILE` as JSON lines")
 	htmlFile := fs.String("html", "", "write a self-contained HTML timeline to `FILE`")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the readable trace")
-	pos, err := fs.parse(args)
+	sc, err := a.scenarioAndSeed(fs, args, &seed)
 	if err != nil {
 		return nil, err
-	}
-	if len(pos) != 1 {
-		return nil, fmt.Errorf("want one scenario name, got %d (%s list shows them)", len(pos), a.cfg.Command)
-	}
-	sc, err := a.scenario(pos[0])
-	if err != nil {
-		return nil, err
-	}
-	if !seed.set {
-		return nil, errors.New("-seed is required (as in -seed 7)")
 	}
 	if err := errors.Join(checkWritable("trace", *traceFile), checkWritable("html", *htmlFile)); err != nil {
 		return nil, err

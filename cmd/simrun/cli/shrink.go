@@ -23,19 +23,9 @@ Exits 2 when the seed does not fail.`)
 	planFile := fs.String("plan", "", "shrink this plan file instead of the seed's swarm plan")
 	out := fs.String("out", "", "write the shrunk plan to `FILE`")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	pos, err := fs.parse(args)
+	sc, err := a.scenarioAndSeed(fs, args, &seed)
 	if err != nil {
 		return nil, err
-	}
-	if len(pos) != 1 {
-		return nil, fmt.Errorf("want one scenario name, got %d (%s list shows them)", len(pos), a.cfg.Command)
-	}
-	sc, err := a.scenario(pos[0])
-	if err != nil {
-		return nil, err
-	}
-	if !seed.set {
-		return nil, errors.New("-seed is required (as in -seed 7)")
 	}
 	var plan sim.Plan
 	if *planFile != "" {
