@@ -118,7 +118,7 @@ func (a *activityInbound) executeLocal(ctx context.Context, in *interceptor.Exec
 	a.e.attempts.Add(1)
 	defer a.e.attempts.Done()
 	info := activity.GetInfo(ctx)
-	key, f, injected := a.e.localActivityFault(info)
+	key, f, injected := a.e.localActivityFault(info, interceptor.Header(ctx))
 	sink := &eventSink{}
 	ctx = context.WithValue(ctx, sinkKey{}, &sinkRef{sink: sink, wf: info.WorkflowExecution.ID, key: key, e: a.e})
 	if injected {

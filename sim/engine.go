@@ -192,19 +192,10 @@ func (e *engine) activityFaults(run *activityRun, n int, now time.Time) []Fault 
 }
 
 // localActivityFault picks the key of a local activity attempt and the
-// fault that hits it, if any. Local activities run on the worker, which
-// retries them itself; the SDK does that here too.
-func (e *engine) localActivityFault(info activity.Info) (string, Fault, bool) {
-	// The test environment runs each retry of a local activity as a new
-	// execution with a new id; a first attempt starts a new call, a retry
-	// belongs to the type's latest call.
-	e.mu.Lock()
-	typ := info.WorkflowExecution.ID + "/" + info.ActivityType.Name
-	if info.Attempt <= 1 {
-		e.laSeen[typ]++
-	}
-	call := e.laSeen[typ]
-	e.mu.Unlock()
+// fault that hits it, if any; h is the attempt's header. Local activities
+// run on the worker, which retries them itself; the SDK does that here too.
+func (e *engine) localActivityFault(info activity.Info, h map[string]*commonpb.Payload) (string, Fault, bool) {
+	call := e.localCall(h)
 	key := fmt.Sprintf("%s/l%04s/%02d", info.WorkflowExecution.ID, info.ActivityID, info.Attempt)
 	elapsed := time.Since(e.w.origin)
 	for _, f := range e.w.plan.Faults {
@@ -225,6 +216,34 @@ func (e *engine) localActivityFault(info activity.Info) (string, Fault, bool) {
 // failing forever.
 func (e *engine) inWindow(f Fault, elapsed time.Duration) bool {
 	return elapsed >= f.At && elapsed <= e.window
+}
+
+// localHeaderKey carries a local activity's call number from the workflow
+// side, where calls are numbered in the event loop's order.
+const localHeaderKey = "temporalsim-local-call"
+
+// nextLocalCall numbers a local activity call of typ in workflow wf.
+func (e *engine) nextLocalCall(wf, typ string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.laSeen[wf+"/"+typ]++
+	return e.laSeen[wf+"/"+typ]
+}
+
+// localCall reads the call number the workflow side put in a local
+// activity's header. The key stays: the SDK retries a local activity with
+// the same header, so user interceptors of local activities see it (every
+// engine header key starts with "temporalsim-").
+func (e *engine) localCall(h map[string]*commonpb.Payload) int {
+	p, ok := h[localHeaderKey]
+	if !ok {
+		return 0
+	}
+	var call int
+	if err := e.w.dc.FromPayload(p, &call); err != nil {
+		return 0
+	}
+	return call
 }
 
 // childFault says whether the next child workflow of type typ fails.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -219,4 +220,53 @@ func TestFiredListsOnlyFaultsThatTookEffect(t *testing.T) {
 f2 activity-error target=Work call=7
 f3 workflow-cancel at=100h`)
 	require.Equal(t, []int{1}, r.Fired, "f2 names a call that never happens; f3 comes after the workflow ended")
+}
+
+// TestLocalActivityCallsAreNumberedInWorkflowOrder: parallel local
+// activities of one type get their call numbers from the workflow's order,
+// and a retry belongs to its call.
+func TestLocalActivityCallsAreNumberedInWorkflowOrder(t *testing.T) {
+	sc := &Scenario{
+		Name:    "la-parallel",
+		Profile: Profile{Kinds: []Kind{LocalActivityError}, LocalActivities: []string{"Step"}},
+		Setup: func(w *World) Case {
+			step := func(ctx context.Context, i int) (int, error) { return i, nil }
+			wf := func(ctx workflow.Context) (string, error) {
+				ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+					StartToCloseTimeout: time.Minute, RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 3}})
+				var fs []workflow.Future
+				for i := 1; i <= 4; i++ {
+					fs = append(fs, workflow.ExecuteLocalActivity(ctx, "Step", i))
+				}
+				var out []string
+				for _, f := range fs {
+					var n int
+					if err := f.Get(ctx, &n); err != nil {
+						out = append(out, "err")
+						continue
+					}
+					out = append(out, fmt.Sprint(n))
+				}
+				return strings.Join(out, ","), nil
+			}
+			w.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: "laParallel"})
+			w.RegisterActivityWithOptions(step, activity.RegisterOptions{Name: "Step"})
+			return Case{Workflow: "laParallel"}
+		},
+	}
+	p, err := ParsePlan("f1 local-activity-error target=Step call=3")
+	require.NoError(t, err)
+	var first string
+	for i := 0; i < 20; i++ {
+		r, err := Run(t, sc, 1, p, nil)
+		require.NoError(t, err)
+		require.Equal(t, []int{1}, r.Fired, dump(r))
+		// The fault names no attempt, so all three attempts of call 3 fail.
+		require.Equal(t, `"1,2,err,4"`, r.Output, dump(r))
+		require.Len(t, find(r, "la.end", "!fault=f1"), 3, dump(r))
+		if i == 0 {
+			first = r.TraceSHA256()
+		}
+		require.Equal(t, first, r.TraceSHA256())
+	}
 }

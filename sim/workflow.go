@@ -177,7 +177,15 @@ func (o *workflowOutbound) ExecuteActivity(ctx workflow.Context, activityType st
 
 func (o *workflowOutbound) ExecuteLocalActivity(ctx workflow.Context, activityType string, args ...any) workflow.Future {
 	o.e.hooks.sync()
-	o.e.trace.add(time.Now(), Event{Kind: "la.schedule", WF: workflow.GetInfo(ctx).WorkflowExecution.ID, Name: activityType})
+	wf := workflow.GetInfo(ctx).WorkflowExecution.ID
+	// Number the call here, in the event loop's order: the local activity
+	// itself runs on a goroutine, and parallel calls would otherwise be
+	// numbered in goroutine order. Its retries carry the same header.
+	call := o.e.nextLocalCall(wf, activityType)
+	if p, err := o.e.w.dc.ToPayload(call); err == nil {
+		interceptor.WorkflowHeader(ctx)[localHeaderKey] = p
+	}
+	o.e.trace.add(time.Now(), Event{Kind: "la.schedule", WF: wf, Name: activityType, Detail: "call=" + itoa(call)})
 	return o.Next.ExecuteLocalActivity(ctx, activityType, args...)
 }
 
