@@ -11,8 +11,15 @@
 // from the scenario's profile and its fault-free engine run: the targets
 // are what the scenario actually schedules, and timed faults land in the
 // widest gap between activity starts and ends, far enough from both that
-// the server's latencies cannot move them across one. A kind the profile
-// does not allow is a row marked not applicable, with the reason.
+// the server's latencies cannot move them across one. Every scenario runs
+// the required kinds (RequiredKinds: no faults, an activity error, a
+// heartbeat loss, a cancellation, a worker shutdown), on a copy of the
+// scenario whose profile allows the fault where its own does not; such a
+// row (OutsideProfile) compares which properties each side broke instead
+// of requiring them to hold. A scenario whose fault-free run schedules no
+// activity (an entity) gets those plans on top of its signals-updates
+// plan. Another kind the profile does not allow is a row marked not
+// applicable, with the reason.
 //
 // Runner.Run runs a row on both engines with a recording interceptor added
 // after the scenario's own (recorder.go): it sees each activity attempt as

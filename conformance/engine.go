@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ func engineObservation(r *sim.Result) *Observation {
 	timers := 0
 	lastLocal := map[string]int{} // workflow/type -> index in locals
 	calls := map[string]int{}
+	closes := map[string]time.Duration{} // workflow id -> when it closed
 	for _, e := range r.Events {
 		at := time.Duration(e.T) * time.Millisecond
 		switch e.Kind {
@@ -42,10 +44,37 @@ func engineObservation(r *sim.Result) *Observation {
 			children[e.WF] = strings.TrimPrefix(e.Result, "ChildWorkflowExecutionError>")
 		case "timer.fire":
 			timers++
+		case "wf.end":
+			closes[e.WF] = at
 		}
 	}
-	o := observe(r, r.Activities, cancels, locals, nil)
+	o := observe(r, afterClose(r.Activities, closes), cancels, locals, nil)
+	if o.Outcome == sim.Canceled {
+		// A cancelled workflow's history records no error, only that it
+		// was cancelled; the server's side sees a CanceledError whatever
+		// the workflow function returned with it.
+		o.ErrType = "CanceledError"
+	}
 	o.Children = children
 	o.TimersFired = timers
 	return o
+}
+
+// afterClose marks the attempts that ended after their workflow closed,
+// as the server's side does: the server took no result from them.
+func afterClose(recs []sim.ActivityRecord, closes map[string]time.Duration) []sim.ActivityRecord {
+	out := slices.Clone(recs)
+	for i, a := range out {
+		end, ok := closes[a.Workflow]
+		if !ok {
+			continue
+		}
+		out[i].Attempts = slices.Clone(a.Attempts)
+		for j, at := range out[i].Attempts {
+			if at.End.Truncate(time.Millisecond) > end { // trace times are in milliseconds
+				out[i].Attempts[j].Result = "after-close:" + at.Result
+			}
+		}
+	}
+	return out
 }

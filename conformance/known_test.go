@@ -13,6 +13,9 @@ func TestKnownDifferencesAreWellFormed(t *testing.T) {
 		if k.ID == "" || seen[k.ID] || k.EngineDoes == "" || k.ServerDoes == "" || k.Field == "" {
 			t.Errorf("entry %q: every entry needs a unique id, a field and both descriptions", k.ID)
 		}
+		if !k.Emulated && k.Closing == "" {
+			t.Errorf("%s: a difference the engine does not emulate needs a note on what would close it", k.ID)
+		}
 		seen[k.ID] = true
 		switch k.Cause {
 		case CauseEngine, CauseScaling, CauseHarness:

@@ -14,7 +14,9 @@ import (
 // row's plan holds.
 type PlanKind string
 
-// The plan kinds every scenario gets a row for.
+// The plan kinds every scenario gets a row for. A kind the scenario's
+// profile does not draw is a row marked not applicable, except for the
+// required kinds (RequiredKinds), which every scenario runs.
 const (
 	NoFaults          PlanKind = "no-faults"
 	ActivityError     PlanKind = "activity-error"
@@ -30,6 +32,16 @@ const (
 // PlanKinds lists the plan kinds in table order.
 func PlanKinds() []PlanKind {
 	return []PlanKind{NoFaults, ActivityError, NonRetryable, HeartbeatLoss, Cancellation, WorkerShutdown, StartToCloseHang, ChildFailure, SignalsAndUpdates}
+}
+
+// RequiredKinds are the plan kinds every scenario runs, whether its
+// profile draws them or not: no faults, an activity error, a heartbeat
+// loss, a cancellation and a worker shutdown. The profile says which
+// faults a scenario is built to tolerate (what swarms draw); conformance
+// asks whether the engine and the server agree, which holds for faults a
+// scenario does not tolerate too.
+func RequiredKinds() []PlanKind {
+	return []PlanKind{NoFaults, ActivityError, HeartbeatLoss, Cancellation, WorkerShutdown}
 }
 
 // Row is one cell of the conformance table: a scenario under a plan of
@@ -50,6 +62,11 @@ type Row struct {
 	// NotApplicable says why the kind does not apply to the scenario; the
 	// row is not run when it is set.
 	NotApplicable string
+	// OutsideProfile marks a row of a required kind that the scenario's
+	// profile does not draw. Scenario is then a copy whose profile allows
+	// the fault, and the scenario's properties need not hold: the row
+	// compares which properties each side broke instead.
+	OutsideProfile bool
 }
 
 // Name is the row's name in tests: "scenario/kind".
@@ -91,21 +108,74 @@ const minHeartbeatTimeout = 2 * time.Second
 // Rows builds a row per plan kind for sc. base is sc's fault-free run on
 // the engine (instrumented), from which the plans pick their targets and
 // times: what the scenario actually schedules, heartbeats and runs when.
-func Rows(sc *sim.Scenario, base *sim.Result) []Row {
+// busy, when not nil, is sc's run under its signals-updates plan, for a
+// scenario whose fault-free run schedules no activity (an entity that
+// acts only on messages): the plans that hit activities are then built
+// on it and sent with those messages.
+func Rows(sc *sim.Scenario, base, busy *sim.Result) []Row {
 	tl := timelineOf(base)
 	k := baseScale(sc, tl)
 	out := []Row{{Scenario: sc, Kind: NoFaults, Why: "the fault-free run", Scale: k}}
-	for _, r := range []Row{activityErrorRow(sc, tl), nonRetryableRow(sc, tl), heartbeatLossRow(sc, tl), startToCloseRow(sc, tl), childFailureRow(sc, tl)} {
+	msgs := messagesRow(sc, tl)
+	var prefix []sim.Fault
+	why := ""
+	if busy != nil && msgs.NotApplicable == "" {
+		tl, prefix = timelineOf(busy), msgs.Plan.Faults
+		why = "; sent with the signals-updates plan, as the fault-free run schedules no activity"
+	}
+	built := []Row{activityErrorRow(sc, tl), nonRetryableRow(sc, tl), heartbeatLossRow(sc, tl), startToCloseRow(sc, tl),
+		timedRow(sc, Cancellation, sim.WorkflowCancel, tl), timedRow(sc, WorkerShutdown, sim.WorkerShutdown, tl)}
+	for _, r := range built {
+		if r.NotApplicable == "" && len(prefix) > 0 {
+			r.Plan = sim.Plan{Faults: append(slices.Clone(prefix), renumber(r.Plan.Faults, len(prefix))...)}
+			r.Why += why
+		}
 		if r.NotApplicable == "" && r.Scale == 0 {
 			r.Scale = k
 		}
 		out = append(out, r)
 	}
-	out = append(out, timedRow(sc, Cancellation, sim.WorkflowCancel, tl), timedRow(sc, WorkerShutdown, sim.WorkerShutdown, tl),
-		messagesRow(sc, tl))
+	out = append(out, childFailureRow(sc, tl), msgs)
+	for i, r := range out {
+		if r.NotApplicable == "" && r.Scale == 0 {
+			out[i].Scale = k
+		}
+	}
 	slices.SortStableFunc(out, func(a, b Row) int { return slices.Index(PlanKinds(), a.Kind) - slices.Index(PlanKinds(), b.Kind) })
 	return out
 }
+
+// renumber gives faults the ids after n.
+func renumber(fs []sim.Fault, n int) []sim.Fault {
+	out := slices.Clone(fs)
+	for i := range out {
+		out[i].ID = n + i + 1
+	}
+	return out
+}
+
+// widen returns sc with kind (and, when target is not empty, target
+// among the activities faults may hit) added to its profile, and whether
+// anything was added: the scenario a required row runs when the profile
+// does not draw its fault.
+func widen(sc *sim.Scenario, kind sim.Kind, target string) (*sim.Scenario, bool) {
+	addKind := !slices.Contains(sc.Profile.Kinds, kind)
+	addTarget := target != "" && !slices.Contains(sc.Profile.Activities, target)
+	if !addKind && !addTarget {
+		return sc, false
+	}
+	w := *sc
+	if addKind {
+		w.Profile.Kinds = append(slices.Clip(sc.Profile.Kinds), kind)
+	}
+	if addTarget {
+		w.Profile.Activities = append(slices.Clip(sc.Profile.Activities), target)
+	}
+	return &w, true
+}
+
+// outsideProfile is the note a row outside the profile adds to its Why.
+const outsideProfile = " (outside the scenario's profile: its properties need not hold, and the row compares which ones each side broke)"
 
 func notApplicable(sc *sim.Scenario, k PlanKind, kinds ...sim.Kind) Row {
 	names := make([]string, len(kinds))

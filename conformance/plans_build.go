@@ -50,21 +50,27 @@ func pickTarget(kind sim.Kind, targets []string, scheduled iter.Seq2[int, string
 
 // activityErrorRow fails the first attempt of the first activity the
 // scenario schedules with a retryable error, or of its first local
-// activity when the profile has local activity errors instead.
+// activity when the profile has local activity errors instead (or
+// schedules no activity). It runs outside the profile when the profile
+// has neither kind.
 func activityErrorRow(sc *sim.Scenario, tl timeline) Row {
 	kind := sim.ActivityError
-	if !slices.Contains(sc.Profile.Kinds, kind) {
+	switch {
+	case slices.Contains(sc.Profile.Kinds, sim.ActivityError):
+	case slices.Contains(sc.Profile.Kinds, sim.LocalActivityError), len(tl.activityTypes) == 0 && len(tl.localTypes) > 0:
 		kind = sim.LocalActivityError
 	}
-	if !slices.Contains(sc.Profile.Kinds, kind) {
-		return notApplicable(sc, ActivityError, sim.ActivityError, sim.LocalActivityError)
-	}
-	f, which, ok := firstTarget(sc, tl, kind)
+	wide, outside := widen(sc, kind, "")
+	f, which, ok := firstTarget(wide, tl, kind)
 	if !ok {
 		return Row{Scenario: sc, Kind: ActivityError, NotApplicable: fmt.Sprintf("no %s the profile targets ran in the fault-free run", targetWord(kind))}
 	}
-	return Row{Scenario: sc, Kind: ActivityError, Plan: sim.Plan{Faults: []sim.Fault{f}},
+	r := Row{Scenario: wide, Kind: ActivityError, Plan: sim.Plan{Faults: []sim.Fault{f}}, OutsideProfile: outside,
 		Why: fmt.Sprintf("a retryable error on the first attempt of %s, the first %s the scenario schedules", which, targetWord(kind))}
+	if outside {
+		r.Why += outsideProfile
+	}
+	return r
 }
 
 // nonRetryableRow fails the first attempt of the last activity type the
@@ -163,11 +169,12 @@ func targetWord(k sim.Kind) string {
 // heartbeatLossRow drops the heartbeats of the first attempt of the
 // heartbeating activity call with the most heartbeats, from halfway
 // between its first and second heartbeat, so its retry resumes from the
-// first.
+// first. When no activity heartbeats, it drops every heartbeat of the
+// first attempt of the first activity the scenario schedules (its first
+// local activity when it schedules none): with no heartbeats to lose,
+// neither side may let the fault change the run. It runs outside the
+// profile when the profile does not draw heartbeat losses.
 func heartbeatLossRow(sc *sim.Scenario, tl timeline) Row {
-	if !slices.Contains(sc.Profile.Kinds, sim.HeartbeatLoss) {
-		return notApplicable(sc, HeartbeatLoss, sim.HeartbeatLoss)
-	}
 	var best *attemptSpan
 	for i, a := range tl.attempts {
 		if a.n == 1 && len(a.heartbeats) > 0 && slices.Contains(sc.Profile.Activities, a.typ) && (best == nil || len(a.heartbeats) > len(best.heartbeats)) {
@@ -175,30 +182,71 @@ func heartbeatLossRow(sc *sim.Scenario, tl timeline) Row {
 		}
 	}
 	if best == nil {
-		return Row{Scenario: sc, Kind: HeartbeatLoss, NotApplicable: "no activity the profile targets heartbeats in the fault-free run"}
+		return silentHeartbeatLossRow(sc, tl)
 	}
+	wide, outside := widen(sc, sim.HeartbeatLoss, "")
 	dur := best.heartbeats[0] / 2
 	if len(best.heartbeats) > 1 {
 		dur = (best.heartbeats[0] + best.heartbeats[1]) / 2
 	}
 	dur -= best.start
-	return Row{Scenario: sc, Kind: HeartbeatLoss,
+	r := Row{Scenario: wide, Kind: HeartbeatLoss, OutsideProfile: outside,
 		Plan: sim.Plan{Faults: []sim.Fault{{ID: 1, Kind: sim.HeartbeatLoss, Target: best.typ, Call: best.call, Attempt: 1, Dur: dur}}},
 		Why:  fmt.Sprintf("%s call %d heartbeats %d times in the fault-free run; its first attempt loses every heartbeat from %s in", best.typ, best.call, len(best.heartbeats), dur)}
+	if outside {
+		r.Why += outsideProfile
+	}
+	return r
+}
+
+// silentHeartbeatLossRow is heartbeatLossRow for a scenario none of whose
+// activities heartbeat.
+func silentHeartbeatLossRow(sc *sim.Scenario, tl timeline) Row {
+	typ, local := "", false
+	for _, t := range tl.activityTypes {
+		if slices.Contains(sc.Profile.Activities, t) || len(sc.Profile.Activities) == 0 {
+			typ = t
+			break
+		}
+	}
+	if typ == "" && len(tl.activityTypes) == 0 && len(tl.localTypes) > 0 {
+		typ, local = tl.localTypes[0], true
+	}
+	if typ == "" {
+		return Row{Scenario: sc, Kind: HeartbeatLoss, NotApplicable: "no activity the profile targets ran in the fault-free run"}
+	}
+	wide, outside := widen(sc, sim.HeartbeatLoss, typ)
+	f, which, _ := pickTarget(sim.HeartbeatLoss, []string{typ}, slices.All([]string{typ}), tl)
+	var why string
+	switch {
+	case local:
+		why = fmt.Sprintf("the scenario schedules no activity, and local activities cannot heartbeat; the first attempt of %s, "+
+			"the first local activity, loses every heartbeat, which neither side may notice", which)
+	case tl.heartbeatTimeout[typ] > 0:
+		why = fmt.Sprintf("no activity heartbeats in the fault-free run; the first attempt of %s, the first activity the scenario "+
+			"schedules, loses every heartbeat, and its %s heartbeat timeout fires as it would without the fault", which, tl.heartbeatTimeout[typ])
+	default:
+		why = fmt.Sprintf("no activity heartbeats in the fault-free run; the first attempt of %s, the first activity the scenario "+
+			"schedules, loses every heartbeat, which neither side may notice, as it has no heartbeat timeout", which)
+	}
+	r := Row{Scenario: wide, Kind: HeartbeatLoss, OutsideProfile: outside, Plan: sim.Plan{Faults: []sim.Fault{f}}, Why: why}
+	if outside {
+		r.Why += outsideProfile
+	}
+	return r
 }
 
 // timedRow places a timed fault in the widest gap of the fault-free run
 // while an activity runs, as far as it can from every activity start and
 // end (and between two heartbeats), and slows the real run down until
 // that margin covers the server's latency. When no such gap is wide
-// enough for a run of at most maxWall, it takes the widest gap of
-// all, between activities.
+// enough for a run of at most maxWall, or no activity takes time, it
+// takes the widest gap of all, between activities. Local activities count as activities here.
+// It runs outside the profile when the profile does not draw kind.
 func timedRow(sc *sim.Scenario, k PlanKind, kind sim.Kind, tl timeline) Row {
-	if !slices.Contains(sc.Profile.Kinds, kind) {
-		return notApplicable(sc, k, kind)
-	}
+	sc, outside := widen(sc, kind, "")
 	at, margin, ok := tl.widestGap(true)
-	if ok && float64(margin)/float64(latencyAllowance) < float64(tl.end)/float64(maxWall) {
+	if !ok || float64(margin)/float64(latencyAllowance) < float64(tl.end)/float64(maxWall) {
 		at, margin, ok = tl.widestGap(false)
 	}
 	if !ok {
@@ -210,6 +258,10 @@ func timedRow(sc *sim.Scenario, k PlanKind, kind sim.Kind, tl timeline) Row {
 		running = "no activity"
 	}
 	f := sim.Fault{ID: 1, Kind: kind, At: at}
-	return Row{Scenario: sc, Kind: k, Plan: sim.Plan{Faults: []sim.Fault{f}}, Scale: scale,
+	r := Row{Scenario: sc, Kind: k, Plan: sim.Plan{Faults: []sim.Fault{f}}, Scale: scale, OutsideProfile: outside,
 		Why: fmt.Sprintf("at %s, %s from the nearest activity start or end of the fault-free run (%s running)", at, margin, running)}
+	if outside {
+		r.Why += outsideProfile
+	}
+	return r
 }

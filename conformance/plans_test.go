@@ -15,14 +15,14 @@ func baselineRows(t *testing.T) map[string][]Row {
 	rn := &Runner{}
 	out := map[string][]Row{}
 	for _, sc := range scenarios.Correct() {
-		base, err := rn.Baseline(t, sc)
+		rows, base, err := rn.Rows(t, sc)
 		if err != nil {
 			t.Fatalf("%s: %v", sc.Name, err)
 		}
 		if got := base.World.Origin().Format("20060102"); got != engineDate {
 			t.Fatalf("%s: the engine's time starts on %s; engineDate says %s", sc.Name, got, engineDate)
 		}
-		out[sc.Name] = Rows(sc, base)
+		out[sc.Name] = rows
 	}
 	return out
 }
@@ -44,6 +44,16 @@ func TestRowsFitTheirScenarios(t *testing.T) {
 			}
 			if err := r.Scenario.Profile.Check(r.Plan); err != nil {
 				t.Errorf("%s: plan does not fit the profile: %v", r.Name(), err)
+			}
+			orig, err := scenarios.Lookup(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if outside := orig.Profile.Check(r.Plan) != nil; outside != r.OutsideProfile {
+				t.Errorf("%s: OutsideProfile %v, but the scenario's own profile says %v", r.Name(), r.OutsideProfile, orig.Profile.Check(r.Plan))
+			}
+			if r.OutsideProfile && !slices.Contains(RequiredKinds(), r.Kind) {
+				t.Errorf("%s: only required kinds run outside the profile", r.Name())
 			}
 			if r.Scale < 1 || r.Why == "" {
 				t.Errorf("%s: scale %v, why %q", r.Name(), r.Scale, r.Why)
@@ -80,7 +90,13 @@ func TestRowsPickWhatTheScenarioHas(t *testing.T) {
 		kind           PlanKind
 		want           string // the plan, or "n/a"
 	}{
-		{"cancellation has no activity-error kind", "cancellation", ActivityError, "n/a"},
+		{"an activity error outside the profile still runs", "cancellation", ActivityError, "f1 activity-error target=LongWork call=1 attempt=1"},
+		{"a scenario without heartbeats loses them anyway", "saga", HeartbeatLoss, "f1 heartbeat-loss target=Reserve call=1 attempt=1"},
+		{"a local-activity chain loses a local activity's heartbeats", "local-activity", HeartbeatLoss, "f1 heartbeat-loss target=Normalize call=1 attempt=1"},
+		{"the cancellation lands in a local activity", "local-activity", Cancellation, "f1 workflow-cancel at=1.5s"},
+		{"timers alone: the cancellation lands between activities", "concurrent-timers", Cancellation, "f1 workflow-cancel at=3m30s"},
+		{"an entity's faults come with its messages", "entity", WorkerShutdown,
+			"f1 signal at=5m0s target=deposit value=100\nf2 update at=10m0s target=reserve value=10\nf3 update at=15m0s target=reserve value=0\nf4 query at=20m0s target=balance\nf5 worker-shutdown at=12m30s"},
 		{"local activities get local-activity errors", "local-activity", ActivityError, "f1 local-activity-error target=Normalize call=1 attempt=1"},
 		{"the first activity scheduled is the target", "saga", ActivityError, "f1 activity-error target=Reserve call=1 attempt=1"},
 		{"the last step fails for good, so the saga compensates", "saga", NonRetryable, "f1 activity-error target=Ship call=1 attempt=1 nonretryable"},
@@ -117,6 +133,18 @@ func TestTimedFaultsLandWhileActivitiesRun(t *testing.T) {
 			}
 			if r.Scale > rows[0].Scale {
 				t.Errorf("%s: timed row sped up %v, more than the fault-free row's %v", r.Name(), r.Scale, rows[0].Scale)
+			}
+		}
+	}
+}
+
+// TestRequiredKindsRunEverywhere is the floor: every catalogue
+// scenario runs a plan of each required kind.
+func TestRequiredKindsRunEverywhere(t *testing.T) {
+	for name, rows := range baselineRows(t) {
+		for _, r := range rows {
+			if slices.Contains(RequiredKinds(), r.Kind) && r.NotApplicable != "" {
+				t.Errorf("%s/%s is not run: %s", name, r.Kind, r.NotApplicable)
 			}
 		}
 	}

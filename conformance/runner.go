@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,7 +56,9 @@ type RowResult struct {
 	// EngineViolations are properties the engine run broke.
 	EngineViolations []sim.Violation
 	// ServerViolations are properties the real run broke that no known
-	// timing limit explains; Unchecked are those a limit explains.
+	// timing limit explains; Unchecked are those a limit explains. A row
+	// outside the scenario's profile compares the two lists (a "properties
+	// broken" difference) instead of requiring both to be empty.
 	ServerViolations, Unchecked []sim.Violation
 	// Workers, Replays and Scale describe the real run; ServerAttempts
 	// lists its activity attempts, one a line, for reading a difference.
@@ -88,6 +92,25 @@ func (rn *Runner) seed() sim.Seed {
 // are: Rows builds plans from it.
 func (rn *Runner) Baseline(t *testing.T, sc *sim.Scenario) (*sim.Result, error) {
 	return sim.Run(t, instrument(sc), rn.seed(), sim.Plan{}, nil)
+}
+
+// Rows builds sc's rows (see Rows) from its fault-free run on the engine,
+// which it returns too, and, when that run schedules no activity, from
+// its run under the signals-updates plan.
+func (rn *Runner) Rows(t *testing.T, sc *sim.Scenario) ([]Row, *sim.Result, error) {
+	base, err := rn.Baseline(t, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	var busy *sim.Result
+	if tl := timelineOf(base); len(tl.attempts) == 0 {
+		if msgs := messagesRow(sc, tl); msgs.NotApplicable == "" {
+			if busy, err = sim.Run(t, instrument(sc), rn.seed(), msgs.Plan, nil); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return Rows(sc, base, busy), base, nil
 }
 
 // Run runs one row on both engines and compares them. The error is for
@@ -154,5 +177,28 @@ func (rn *Runner) RunServer(ctx context.Context, row Row, er *sim.Result) (*RowR
 			res.ServerViolations = append(res.ServerViolations, v)
 		}
 	}
+	if row.OutsideProfile {
+		// The scenario was not built for this fault: what counts is that
+		// both sides broke the same properties.
+		d := Diff{Field: "properties broken", Engine: brokenNames(row.Scenario.Name, res.EngineViolations),
+			Server: brokenNames(row.Scenario.Name, res.ServerViolations)}
+		if d.Engine != d.Server {
+			res.Diffs = append(res.Diffs, d)
+			res.Explained = append(res.Explained, explain(row, d))
+		}
+	}
 	return res, nil
+}
+
+// brokenNames lists the properties vs broke, sorted, leaving out those a
+// real run is not held to (TimingLimits).
+func brokenNames(scenario string, vs []sim.Violation) string {
+	var names []string
+	for _, v := range vs {
+		if timingExact(scenario, v.Property) == "" && !slices.Contains(names, v.Property) {
+			names = append(names, v.Property)
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }

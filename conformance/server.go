@@ -177,7 +177,7 @@ func (s *serverRun) attemptResult(h runHistory, sa *serverActivity, rec sim.Acti
 		return sa.Close
 	case at.N == sa.LastAttempt-1 && sa.BeforeLast != "":
 		return sa.BeforeLast
-	case next == nil && sa.Close == "" && closed(h):
+	case next == nil && sa.Close == "" && s.endedAfterClose(h, at):
 		// The workflow closed while the attempt ran: the server took no
 		// result from it, and the worker learnt of the close when the
 		// server answered a heartbeat or the completion with NotFound.
@@ -204,10 +204,11 @@ func (s *serverRun) attemptResult(h runHistory, sa *serverActivity, rec sim.Acti
 	return at.Result
 }
 
-// closed reports whether the execution's history has its close event.
-func closed(h runHistory) bool {
-	_, _, ok := closeResult(h)
-	return ok
+// endedAfterClose reports whether the execution closed before the attempt
+// ended (or while it still ran when the run ended).
+func (s *serverRun) endedAfterClose(h runHistory, at realserver.Attempt) bool {
+	_, t, ok := closeResult(h)
+	return ok && (at.Result == "running" || at.End > s.virt(t))
 }
 
 // retryable is whether the server would retry after res under p

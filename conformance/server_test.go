@@ -82,16 +82,30 @@ func TestAttemptResultInference(t *testing.T) {
 }
 
 func TestAttemptOfAClosedWorkflow(t *testing.T) {
-	s := &serverRun{seen: map[string]workerAttempt{}}
+	clk := realserver.NewScaledClock(time.Now(), 1)
+	clk.Start()
+	closedAt := clk.RealStart().Add(10 * time.Second) // 10s into the run
+	s := &serverRun{seen: map[string]workerAttempt{}, clk: clk}
 	closedRun := runHistory{RunID: "r", Events: []*historypb.HistoryEvent{
-		event(9, time.Now(), enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, func(*historypb.HistoryEvent) {})}}
+		event(9, closedAt, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, func(*historypb.HistoryEvent) {})}}
 	open := runHistory{RunID: "r"}
 	sa := &serverActivity{ID: "5"} // no start or close event: the attempt never ended on the server
-	at := realserver.Attempt{N: 1, Result: "ApplicationError"}
-	if got := s.attemptResult(closedRun, sa, sim.ActivityRecord{}, at, nil); got != "after-close:ApplicationError" {
-		t.Errorf("in a closed workflow: %s", got)
+	after := realserver.Attempt{N: 1, Start: time.Second, End: 12 * time.Second, Result: "ApplicationError"}
+	if got := s.attemptResult(closedRun, sa, sim.ActivityRecord{}, after, nil); got != "after-close:ApplicationError" {
+		t.Errorf("ended after its workflow closed: %s", got)
 	}
-	if got := s.attemptResult(open, sa, sim.ActivityRecord{}, at, nil); got != "ApplicationError" {
+	running := realserver.Attempt{N: 1, Start: time.Second, Result: "running"}
+	if got := s.attemptResult(closedRun, sa, sim.ActivityRecord{}, running, nil); got != "after-close:running" {
+		t.Errorf("still running when the run ended: %s", got)
+	}
+	// An attempt that failed before the close, its retry still in backoff
+	// when the workflow closed, has no event either; the worker's report
+	// stands.
+	before := realserver.Attempt{N: 1, Start: time.Second, End: 5 * time.Second, Result: "ApplicationError"}
+	if got := s.attemptResult(closedRun, sa, sim.ActivityRecord{}, before, nil); got != "ApplicationError" {
+		t.Errorf("ended before its workflow closed: %s", got)
+	}
+	if got := s.attemptResult(open, sa, sim.ActivityRecord{}, after, nil); got != "ApplicationError" {
 		t.Errorf("in an open workflow: %s", got)
 	}
 }

@@ -20,14 +20,28 @@ type Counts struct {
 	// Differences counts every difference, by known difference id
 	// ("unexplained" for the rest).
 	Differences map[string]int
+	// Required counts the rows of the required kinds (RequiredKinds);
+	// RequiredRun those of them that ran; Outside the rows that ran
+	// outside their scenario's profile.
+	Required, RequiredRun, Outside int
 }
 
 // Count totals results.
 func Count(results []*RowResult) Counts {
 	c := Counts{Rows: len(results), Differences: map[string]int{}}
 	for _, r := range results {
+		required := slices.Contains(RequiredKinds(), r.Kind)
+		if required {
+			c.Required++
+		}
 		if r.NotApplicable != "" {
 			continue
+		}
+		if required {
+			c.RequiredRun++
+		}
+		if r.OutsideProfile {
+			c.Outside++
 		}
 		c.Applicable++
 		switch {
@@ -57,6 +71,8 @@ func verdict(r *RowResult) string {
 	switch {
 	case r.NotApplicable != "":
 		return "n/a"
+	case r.Agrees() && r.OutsideProfile:
+		return "agree †"
 	case r.Agrees():
 		return "agree"
 	}
@@ -74,7 +90,11 @@ func verdict(r *RowResult) string {
 			ids[i] = "**unexplained**"
 		}
 	}
-	return "differ: " + strings.Join(ids, ", ")
+	mark := ""
+	if r.OutsideProfile {
+		mark = " †"
+	}
+	return "differ" + mark + ": " + strings.Join(ids, ", ")
 }
 
 // WriteTable writes the conformance table as markdown: the counts, the
@@ -91,10 +111,13 @@ func WriteTable(w io.Writer, results []*RowResult, server string) error {
 		"(the server's result of each, the heartbeat details each was handed), child results, the calls a recording interceptor saw "+
 		"(activity attempts, workflow executions, signals, updates, queries), the scenario's metrics counters, activities scheduled "+
 		"while a cancelled one still ran, and timer firings. The real run must also satisfy the scenario's properties.\n\n", server)
+	fmt.Fprintf(&b, "Every scenario runs the required kinds (%s), whether its profile draws them or not. "+
+		"A row marked † runs a fault outside the scenario's profile (one it is not built to tolerate): its properties need not hold, "+
+		"and the row compares which ones each side broke instead. Other kinds run where the profile draws them.\n\n", kindNames(RequiredKinds()))
 	fmt.Fprintf(&b, "## Counts\n\n")
-	fmt.Fprintf(&b, "| rows (scenarios × plan kinds) | rows compared | rows agreeing | rows differing, all explained | rows with an unexplained difference |\n")
-	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- |\n")
-	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d |\n\n", c.Rows, c.Applicable, c.Agreeing, c.Explained, c.Unexplained)
+	fmt.Fprintf(&b, "| rows (scenarios × plan kinds) | rows compared | rows agreeing | rows differing, all explained | rows with an unexplained difference | required rows run | rows outside the profile (†) |\n")
+	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- | --- | --- |\n")
+	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %d of %d | %d |\n\n", c.Rows, c.Applicable, c.Agreeing, c.Explained, c.Unexplained, c.RequiredRun, c.Required, c.Outside)
 	fmt.Fprintf(&b, "Differences by cause: ")
 	var parts []string
 	for _, id := range keys(c.Differences) {
@@ -145,6 +168,9 @@ func writeKnown(b *strings.Builder, results []*RowResult) {
 		}
 		fmt.Fprintf(b, "### %s\n\n", k.ID)
 		fmt.Fprintf(b, "- Cause: %s.\n- The engine: %s.\n- The server: %s.\n- Does the engine now emulate the server? %s.\n", k.Cause, k.EngineDoes, k.ServerDoes, emulated)
+		if !k.Emulated {
+			fmt.Fprintf(b, "- What would close it: %s.\n", k.Closing)
+		}
 		fmt.Fprintf(b, "- Seen in: %s.\n\n", orNone(strings.Join(rows, ", ")))
 	}
 }
@@ -168,13 +194,26 @@ func writeRows(b *strings.Builder, results []*RowResult) {
 		for _, v := range r.Unchecked {
 			fmt.Fprintf(b, "- not held to %s on the server (timing limit): %s\n", v.Property, v.Message)
 		}
-		for _, v := range append(slices.Clone(r.ServerViolations), r.EngineViolations...) {
-			fmt.Fprintf(b, "- **property broken**: %s\n", v)
+		for _, v := range r.ServerViolations {
+			fmt.Fprintf(b, "- %s on the server: %s\n", brokenWord(r), v)
+		}
+		for _, v := range r.EngineViolations {
+			fmt.Fprintf(b, "- %s on the engine: %s\n", brokenWord(r), v)
 		}
 		if len(r.Diffs)+len(r.Unchecked)+len(r.ServerViolations)+len(r.EngineViolations) > 0 {
 			fmt.Fprintf(b, "\n")
 		}
 	}
+}
+
+// brokenWord introduces a broken property: a failure in a row of a
+// fault the scenario is built for, an observation (compared between the
+// sides) in a row outside its profile.
+func brokenWord(r *RowResult) string {
+	if r.OutsideProfile {
+		return "property broken (outside the profile, compared)"
+	}
+	return "**property broken**"
 }
 
 func writeLimits(b *strings.Builder) {
@@ -260,4 +299,12 @@ func find(results []*RowResult, scenario string, k PlanKind) *RowResult {
 		}
 	}
 	return nil
+}
+
+func kindNames(ks []PlanKind) string {
+	names := make([]string, len(ks))
+	for i, k := range ks {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
 }

@@ -3,6 +3,8 @@ package conformance
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/temporalsim/temporalsim/sim"
@@ -16,9 +18,15 @@ type timeline struct {
 	workflowsOf   map[string][]string // activity or local activity type -> workflows scheduling it
 	childTypes    []string            // child workflow types, in order of first start
 	startToClose  map[string]time.Duration
-	attempts      []attemptSpan
-	end           time.Duration // when the run's workflow ended
-	heartbeat     time.Duration // the shortest heartbeat timeout an activity asked for (0: none)
+	// heartbeatTimeout is each activity type's heartbeat timeout (absent:
+	// none).
+	heartbeatTimeout map[string]time.Duration
+	// attempts are the scheduled activities' attempts, then the local
+	// activities' first attempts (typ "local Type"), which timed faults
+	// avoid too.
+	attempts  []attemptSpan
+	end       time.Duration // when the run's workflow ended
+	heartbeat time.Duration // the shortest heartbeat timeout an activity asked for (0: none)
 	// race is the shortest time between a timer firing and an activity
 	// attempt or child workflow ending at another instant (0: none).
 	race time.Duration
@@ -33,8 +41,11 @@ type attemptSpan struct {
 }
 
 func timelineOf(r *sim.Result) timeline {
-	tl := timeline{end: r.Elapsed, workflowsOf: map[string][]string{}, startToClose: map[string]time.Duration{}}
+	tl := timeline{end: r.Elapsed, workflowsOf: map[string][]string{}, startToClose: map[string]time.Duration{},
+		heartbeatTimeout: map[string]time.Duration{}}
 	hbs := map[string][]time.Duration{}
+	var locals []attemptSpan
+	localStarts := map[string][]attemptSpan{} // workflow/type -> scheduled, not yet ended
 	var fires, ends []time.Duration
 	for _, e := range r.Events {
 		at := time.Duration(e.T) * time.Millisecond
@@ -56,6 +67,17 @@ func timelineOf(r *sim.Result) timeline {
 		case "la.schedule":
 			if !slices.Contains(tl.localTypes, e.Name) {
 				tl.localTypes = append(tl.localTypes, e.Name)
+			}
+			call, _ := strconv.Atoi(strings.TrimPrefix(e.Detail, "call="))
+			k := e.WF + "/" + e.Name
+			localStarts[k] = append(localStarts[k], attemptSpan{typ: "local " + e.Name, call: call, n: 1, start: at})
+		case "la.end":
+			k := e.WF + "/" + e.Name
+			if e.Attempt == 1 && len(localStarts[k]) > 0 {
+				a := localStarts[k][0]
+				localStarts[k] = localStarts[k][1:]
+				a.end = at
+				locals = append(locals, a)
 			}
 		case "timer.fire":
 			fires = append(fires, at)
@@ -79,6 +101,9 @@ func timelineOf(r *sim.Result) timeline {
 	}
 	for _, a := range r.Activities {
 		tl.startToClose[a.Type] = a.StartToClose
+		if a.Heartbeat > 0 {
+			tl.heartbeatTimeout[a.Type] = a.Heartbeat
+		}
 		if a.Heartbeat > 0 && (tl.heartbeat == 0 || a.Heartbeat < tl.heartbeat) {
 			tl.heartbeat = a.Heartbeat
 		}
@@ -87,6 +112,7 @@ func timelineOf(r *sim.Result) timeline {
 				heartbeats: hbs[fmt.Sprintf("%s/%d", a.Key, at.N)]})
 		}
 	}
+	tl.attempts = append(tl.attempts, locals...)
 	return tl
 }
 

@@ -32,6 +32,11 @@
 //     the client at their scaled times; a worker shutdown stops the worker
 //     (its stop timeout is the fault's grace period) and starts a new one,
 //     which has no cached state and replays the workflow (execute.go).
+//   - When the run's workflow has closed, the attempts still running get
+//     sim.DrainLimit of virtual time (at most 10 seconds of real time) to
+//     end before the workers stop, as the engine gives them: they learn of
+//     the close when the server answers their next heartbeat with
+//     NotFound, or finish their work.
 //   - The Result has the first execution's history (every event), its
 //     outcome read from the close event, named as the engine names
 //     outcomes and errors, every activity attempt a worker ran, what

@@ -59,6 +59,7 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	r.cleanUp(ctx, res)
+	r.drain(ctx)
 	r.close()
 	res.Activities = r.in.rec.activities()
 	r.mu.Lock()
@@ -67,6 +68,27 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 	r.mu.Unlock()
 	res.Replays = int(r.replays.Load())
 	return res, nil
+}
+
+// maxDrain bounds the real time drain waits.
+const maxDrain = 10 * time.Second
+
+// drain waits, once the run is over, for the activity attempts still
+// running to end before the workers stop, as workers that go on running
+// would let them, and as the engine does: at most sim.DrainLimit of
+// virtual time, and at most maxDrain of real time. An attempt learns of
+// its workflow's close when the server answers its next heartbeat or its
+// completion with NotFound; stopping the workers at once would cancel it
+// instead.
+func (r *run) drain(ctx context.Context) {
+	deadline := time.Now().Add(min(r.clk.Real(sim.DrainLimit), maxDrain))
+	for r.in.rec.running() && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // waitClosed long-polls the first execution's close event.

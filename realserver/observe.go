@@ -114,3 +114,17 @@ func (r *recorder) activities() []Activity {
 	})
 	return out
 }
+
+// running reports whether an attempt is still running.
+func (r *recorder) running() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range r.acts {
+		for _, at := range a.Attempts {
+			if at.Result == "running" {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -6,8 +6,10 @@ import (
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -70,10 +72,20 @@ type attempt struct {
 	cancelDelivered bool
 }
 
-// cancelOnHeartbeat delivers a cancellation request to the activity.
-func (at *attempt) cancelOnHeartbeat() {
+// cancelOnHeartbeat delivers a cancellation request to the activity, as
+// a server answers a heartbeat: with the cancellation while the workflow
+// is open, with NotFound once it has closed (the activity's task went
+// with it). The SDK cancels the activity's context either way, with that
+// answer as the cause, and reports ctx.Err() as a cancellation only in
+// the first case; after NotFound it is a plain failure, which the server
+// rejects.
+func (at *attempt) cancelOnHeartbeat(workflowClosed bool) {
+	if workflowClosed {
+		at.cancel(serviceerror.NewNotFound("workflow execution already completed"))
+		return
+	}
 	at.cancelDelivered = true
-	at.cancel(context.Canceled)
+	at.cancel(temporal.NewCanceledError())
 }
 
 type attemptKey struct{}

@@ -249,14 +249,19 @@ func (e *engine) recordHeartbeat(at *attempt, details []any, now time.Time) {
 	if err != nil {
 		ev.Result = "encode-error"
 	}
-	if run.cancelRequested() {
+	closed := run.cancelRequested() && e.workflowClosed()
+	switch {
+	case closed:
+		ev.Detail = "workflow closed: NotFound delivered"
+	case run.cancelRequested():
 		ev.Detail = "cancel delivered"
 	}
 	e.trace.hold(run.key, now, ev)
 	if run.cancelRequested() {
 		// The server answers a heartbeat of a cancel-requested activity
-		// with the cancellation; the SDK then cancels the context.
-		at.cancelOnHeartbeat()
+		// with the cancellation (NotFound once the workflow has closed);
+		// the SDK then cancels the context.
+		at.cancelOnHeartbeat(closed)
 	}
 }
 

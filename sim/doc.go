@@ -53,8 +53,13 @@
 //     worker.Stop still reports each cancelled attempt as a retryable
 //     failure, retried after the backoff (docs/conformance.md measures the
 //     difference).
-//   - When the workflow closes, running activities are cancel-requested
-//     and get DrainLimit of virtual time to end; none is retried.
+//   - When the workflow closes, running activities get DrainLimit of
+//     virtual time to end; none is retried. As on a server, their tasks
+//     are gone: the next heartbeat is answered with NotFound, which the SDK
+//     turns into a context cancellation whose cause is not a
+//     CanceledError, so the activity's context error ends the attempt as
+//     a plain failure (the server rejects it). An activity that does not
+//     heartbeat runs to its end.
 //
 // docs/conformance.md compares the engine with a real dev server, scenario
 // by scenario, and explains every difference found.

@@ -137,7 +137,9 @@ func TestFaultChildWorkflowFailure(t *testing.T) {
 }
 
 func TestFaultWorkflowCancelReachesActivityWithNextHeartbeat(t *testing.T) {
-	r := runProbe(t, defaultProbe, "f1 workflow-cancel at=30s")
+	in := defaultProbe
+	in.Linger = time.Minute // the workflow is still open at the next heartbeat
+	r := runProbe(t, in, "f1 workflow-cancel at=30s")
 	require.Equal(t, Canceled, r.Outcome, dump(r))
 	require.Len(t, find(r, "act.cancel-request"), 1, dump(r))
 	// The activity heartbeats at 36s; the server answers with the cancellation.
@@ -145,6 +147,21 @@ func TestFaultWorkflowCancelReachesActivityWithNextHeartbeat(t *testing.T) {
 	require.Len(t, hb, 1, dump(r))
 	require.Equal(t, int64(36_000), hb[0].T)
 	require.Equal(t, "CanceledError", find(r, "act.end")[0].Result, dump(r))
+}
+
+func TestActivityOutlivingItsWorkflowIsAnsweredNotFound(t *testing.T) {
+	// The workflow returns at once when cancelled, so the activity's task
+	// goes with it: the server answers the next heartbeat with NotFound,
+	// the SDK cancels the context with that cause, and the activity's
+	// context error is a plain failure, not a cancellation.
+	r := runProbe(t, defaultProbe, "f1 workflow-cancel at=30s")
+	require.Equal(t, Canceled, r.Outcome, dump(r))
+	require.Equal(t, int64(30_000), find(r, "wf.end")[0].T, dump(r))
+	require.Empty(t, find(r, "act.heartbeat", "cancel delivered"), dump(r))
+	hb := find(r, "act.heartbeat", "NotFound delivered")
+	require.Len(t, hb, 1, dump(r))
+	require.Equal(t, int64(36_000), hb[0].T)
+	require.Equal(t, "ApplicationError", find(r, "act.end")[0].Result, dump(r))
 }
 
 func TestFaultSignalQueryUpdate(t *testing.T) {

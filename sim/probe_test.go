@@ -23,6 +23,7 @@ type probeInput struct {
 	Local        bool          // also run a local activity first
 	Child        bool          // also run a child workflow
 	Wait         time.Duration // then wait this long for signals and updates
+	Linger       time.Duration // when cancelled, stay open this long before returning
 }
 
 func workActivity(ctx context.Context, i int, d time.Duration) (string, error) {
@@ -97,6 +98,10 @@ func probeWorkflow(ctx workflow.Context, in probeInput) (string, error) {
 	for _, f := range futs {
 		var s string
 		if err := f.Get(ctx, &s); err != nil {
+			if in.Linger > 0 && temporal.IsCanceledError(err) {
+				dctx, _ := workflow.NewDisconnectedContext(ctx)
+				_ = workflow.Sleep(dctx, in.Linger)
+			}
 			return "", err
 		}
 		parts = append(parts, s)

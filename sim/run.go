@@ -141,10 +141,10 @@ func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error)
 }
 
 // DrainLimit is how much virtual time activities still running when the
-// workflow closes get to finish. A server cancels them (they learn of it
-// with their next heartbeat) and retries none of them; an activity that
-// neither heartbeats nor returns within the limit is cut off and its
-// attempt ends as run-over.
+// workflow closes get to finish. A server drops their tasks (they learn
+// of it when their next heartbeat is answered with NotFound) and retries
+// none of them; an activity that neither heartbeats nor returns within
+// the limit is cut off and its attempt ends as run-over.
 const DrainLimit = time.Hour
 
 // drain lets activities of the closed workflow end as they would on a
