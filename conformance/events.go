@@ -116,7 +116,7 @@ func (s *serverRun) faultEvents(f sim.Fault, at time.Duration, out *[]sim.Event)
 	case sim.WorkerShutdown:
 		n := 1
 		for _, g := range s.res.Plan.Faults {
-			if g.Kind == sim.WorkerShutdown && (g.At < f.At || (g.At == f.At && g.ID < f.ID)) {
+			if (g.Kind == sim.WorkerShutdown || g.Kind == sim.WorkerCrash) && (g.At < f.At || (g.At == f.At && g.ID < f.ID)) {
 				n++
 			}
 		}

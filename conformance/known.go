@@ -46,22 +46,23 @@ var KnownDifferences = []*Known{
 	{
 		ID: "shutdown-reports-failure", Cause: CauseEngine, Kinds: []PlanKind{WorkerShutdown},
 		Field: `activity .* attempt \d+ result`, Engine: `timeout:(HEARTBEAT|START_TO_CLOSE)`, Server: `ApplicationError`,
-		EngineDoes: "drops the results of the attempts running on a stopped worker (the worker is gone) and lets the server " +
-			"notice through the attempt's heartbeat or start-to-close timeout, then retries it",
+		EngineDoes: "(before it emulated this) dropped the results of the attempts running on a stopped worker and let the " +
+			"server notice through the attempt's heartbeat or start-to-close timeout, which is what a crashed worker looks " +
+			"like. worker-shutdown is now worker.Stop: after the grace period the attempts' contexts are cancelled and each " +
+			"reports its failure, retried after the backoff; the crash is its own kind, worker-crash",
 		ServerDoes: "a stopped Go SDK worker (worker.Stop) cancels its running activities after WorkerStopTimeout and still " +
 			"reports each one: the attempt fails with the activity's own error, a retryable ApplicationError \"context canceled\", " +
-			"and the server retries it after the retry policy's backoff, without waiting for a timeout. The engine's way is what " +
-			"a crashed worker process looks like, not a stopped one",
-		Closing: "a graceful-stop fault kind in the engine that ends each running attempt after the grace period with the activity's own error, reported as a retryable failure (worker-shutdown stays the crash)",
+			"and the server retries it after the retry policy's backoff, without waiting for a timeout",
+		Emulated: true,
 	},
 	{
 		ID: "shutdown-retry-sooner", Cause: CauseEngine, Kinds: []PlanKind{WorkerShutdown}, Scenarios: []string{"schedule"},
 		Field: `result|activity schedule-.*|children|calls (ExecuteActivity:GenerateReport|ExecuteWorkflow:ReportWorkflow)|timers fired`,
-		EngineDoes: "(a consequence of shutdown-reports-failure) retries the report whose attempt the shutdown cut off only " +
-			"when its 45m start-to-close timeout fires, so the run goes on through the next ticks and they are skipped",
+		EngineDoes: "(before shutdown-reports-failure was emulated) retried the report whose attempt the shutdown cut off only " +
+			"when its 45m start-to-close timeout fired, so the run went on through the next ticks and they were skipped",
 		ServerDoes: "retries it 10s (its retry interval) after the shutdown, so it ends earlier and later ticks start runs " +
 			"that the engine's skipped",
-		Closing: "the graceful-stop kind that closes shutdown-reports-failure",
+		Emulated: true,
 	},
 	{
 		ID: "heartbeat-throttling", Cause: CauseEngine, Kinds: []PlanKind{WorkerShutdown, HeartbeatLoss},
@@ -246,6 +247,7 @@ var TimingLimits = []TimingLimit{
 	{"concurrent-timers", "timers-fire-on-schedule", "asserts the k-th firing at exactly k×period; each timer is re-armed when it fires, so the server's firing latency, ×5400, accumulates"},
 	{"concurrent-timers", "terminates", "the re-armed timers' accumulated latency (minutes of virtual time per firing at ×5400) pushes the end past the 1h bound"},
 	{"custom-metrics", "metrics-match-attempts", "compares schedule-to-start latencies, which the interceptor reads from the server's real timestamps, with virtual ones; its execution counters are compared separately (metrics rows)"},
+	{"parallel-activities", "no-attempt-after-close", "an attempt the server dispatched before the workflow failed can reach the worker's code after the close (poll and dispatch latency, tens of milliseconds, ×15 in virtual time); the server cannot take such a task back"},
 	{"schedule", "every-tick-accounted", "computes spec times from the World clock's origin, which realserver sets to the real start time, while the run's workflow time starts at a midnight (see workflowNow)"},
 }
 

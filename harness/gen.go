@@ -132,6 +132,7 @@ var kindFields = map[sim.Kind]fieldSet{
 	sim.Update:                takesAt,
 	sim.Query:                 takesAt,
 	sim.WorkerShutdown:        takesAt,
+	sim.WorkerCrash:           takesAt,
 	sim.CodecFailure:          takesAt,
 }
 
@@ -139,7 +140,7 @@ var kindFields = map[sim.Kind]fieldSet{
 // kind takes no target from the profile (cancellation, shutdown, codec).
 func targets(pr sim.Profile, k sim.Kind) (names []string, free bool) {
 	switch k {
-	case sim.WorkflowCancel, sim.WorkerShutdown, sim.CodecFailure:
+	case sim.WorkflowCancel, sim.WorkerShutdown, sim.WorkerCrash, sim.CodecFailure:
 		return nil, true
 	case sim.LocalActivityError:
 		return pr.LocalActivities, false

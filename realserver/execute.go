@@ -162,6 +162,12 @@ func (r *run) runTimedFaults(ctx context.Context, runID string) (wait func()) {
 	shutdowns := make(chan sim.Fault, len(r.opts.Plan.Faults))
 	wg.Go(func() {
 		for f := range shutdowns {
+			if f.Kind == sim.WorkerCrash {
+				r.mu.Lock()
+				n := r.stopped + 1
+				r.mu.Unlock()
+				r.in.crash(n)
+			}
 			r.stopWorker()
 			if err := r.startWorker(); err != nil {
 				r.note(f, r.elapsed(), "worker not restarted: "+err.Error())
@@ -188,7 +194,7 @@ func (r *run) runTimedFaults(ctx context.Context, runID string) (wait func()) {
 			}
 			at := r.elapsed()
 			switch f.Kind {
-			case sim.WorkerShutdown:
+			case sim.WorkerShutdown, sim.WorkerCrash:
 				shutdowns <- f
 				r.note(f, at, "ok")
 			case sim.Update:

@@ -33,7 +33,27 @@ type injector struct {
 
 	mu       sync.Mutex
 	children map[string]childDecision // by child execution
+	crashed  map[int]bool             // worker incarnations a worker-crash fault killed
 }
+
+// crash marks worker incarnation n as crashed: from now on its attempts'
+// heartbeats and results never reach the server.
+func (in *injector) crash(n int) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.crashed == nil {
+		in.crashed = map[int]bool{}
+	}
+	in.crashed[n] = true
+}
+
+func (in *injector) isCrashed(n int) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.crashed[n]
+}
+
+type crashKey struct{}
 
 // attemptFaults lists the faults that hit this activity attempt: the
 // engine's rule (target type, call, attempt, and a start in virtual time
@@ -81,12 +101,20 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, input *intercepto
 	call := a.in.calls.activity(ctx, info)
 	faults := a.in.attemptFaults(typ, call, attempt, info.IsLocalActivity)
 	rec := a.in.rec.attemptStart(info, call, a.worker, faults)
+	crashed := func() bool { return a.in.isCrashed(a.worker) }
+	ctx = context.WithValue(ctx, crashKey{}, crashed)
 	defer func() {
 		if p := recover(); p != nil {
 			rec.end(fmt.Errorf("panic: %v", p))
+			if crashed() {
+				holdUntilDeadline(ctx)
+			}
 			panic(p)
 		}
 		rec.end(err)
+		if crashed() {
+			holdUntilDeadline(ctx)
+		}
 	}()
 	for _, f := range faults {
 		switch f.Kind {
@@ -110,8 +138,20 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, input *intercepto
 	return a.Next.ExecuteActivity(ctx, input)
 }
 
+// holdUntilDeadline keeps an attempt of a crashed worker from reporting:
+// it returns only after the attempt's deadline (whatever its context
+// says, as the SDK cancels that when the worker stops), when the SDK
+// drops a late result without sending it. The server meanwhile times the
+// attempt out, as it would a dead worker's.
+func holdUntilDeadline(ctx context.Context) {
+	if dl, ok := ctx.Deadline(); ok {
+		time.Sleep(time.Until(dl) + 50*time.Millisecond)
+	}
+}
+
 // activityOutbound drops the heartbeats of an attempt after its
-// heartbeat-loss fault: neither the SDK nor the server sees them.
+// heartbeat-loss fault, and of every attempt of a crashed worker: neither
+// the SDK nor the server sees them.
 type activityOutbound struct {
 	interceptor.ActivityOutboundInterceptorBase
 }
@@ -119,6 +159,9 @@ type activityOutbound struct {
 func (o *activityOutbound) RecordHeartbeat(ctx context.Context, details ...any) {
 	if lost, ok := ctx.Value(hbLossKey{}).(time.Time); ok && !time.Now().Before(lost) {
 		return
+	}
+	if crashed, ok := ctx.Value(crashKey{}).(func() bool); ok && crashed() {
+		return // a dead worker sends nothing
 	}
 	o.Next.RecordHeartbeat(ctx, details...)
 }

@@ -194,8 +194,11 @@ func (r *run) setup(ctx context.Context) error {
 	}
 	r.in = &injector{plan: r.opts.Plan, window: window, clk: r.clk, calls: newCallNumbers(c), rec: newRecorder(r.clk)}
 	for _, f := range sortedFaults(r.opts.Plan) {
-		if f.Kind == sim.WorkerShutdown {
+		switch f.Kind {
+		case sim.WorkerShutdown:
 			r.graces = append(r.graces, r.clk.Real(f.Dur))
+		case sim.WorkerCrash:
+			r.graces = append(r.graces, 0) // its attempts hold their results anyway
 		}
 	}
 	return r.startWorker()

@@ -232,6 +232,32 @@ func TestRunTimedFaults(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a crashed worker's attempts time out on the server", func(t *testing.T) {
+		t.Parallel()
+		res := runPlan(t, "parallel-activities", 1, "f1 worker-crash at=18.75s", 0)
+		if res.Workers != 2 {
+			t.Fatalf("%d worker incarnations, want 2", res.Workers)
+		}
+		timedOut := 0
+		for _, e := range res.History.GetEvents() {
+			a := e.GetActivityTaskStartedEventAttributes()
+			if a == nil || a.GetAttempt() < 2 {
+				continue
+			}
+			if tf := a.GetLastFailure().GetTimeoutFailureInfo(); tf != nil && tf.GetTimeoutType() == enumspb.TIMEOUT_TYPE_HEARTBEAT {
+				timedOut++
+			}
+		}
+		for call := 1; call <= 4; call++ {
+			a := findActivity(t, res, "Process", call)
+			if len(a.Attempts) != 2 || a.Attempts[0].Worker != 1 || a.Attempts[1].Worker != 2 {
+				t.Errorf("Process#%d attempts %+v, want one on worker 1 and its retry on worker 2", call, a.Attempts)
+			}
+		}
+		if timedOut != 4 {
+			t.Errorf("%d retries follow a heartbeat timeout, want 4 (the crashed worker reported nothing)", timedOut)
+		}
+	})
 	t.Run("worker shutdown replays the workflow on a new worker", func(t *testing.T) {
 		t.Parallel()
 		res := runPlan(t, "parallel-activities", 23, "f1 worker-shutdown at=1m", 0)

@@ -149,7 +149,7 @@ func cancellationScenario(name, bug string, wf any) *sim.Scenario {
 			// No activity-error: a non-retryable one fails the job at once,
 			// which says nothing about cancellation. Faults spare Cleanup:
 			// one that hits every attempt would keep it from ever running.
-			Kinds:      []sim.Kind{sim.WorkflowCancel, sim.ActivityPanic, sim.Latency, sim.StartToCloseTimeout, sim.HeartbeatLoss, sim.WorkerShutdown},
+			Kinds:      []sim.Kind{sim.WorkflowCancel, sim.ActivityPanic, sim.Latency, sim.StartToCloseTimeout, sim.HeartbeatLoss, sim.WorkerShutdown, sim.WorkerCrash},
 			Activities: []string{"LongWork"},
 			Window:     window,
 		},

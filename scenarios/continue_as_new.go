@@ -150,7 +150,7 @@ func continueAsNewScenario(name, bug string, wf any) *sim.Scenario {
 		Bug:         bug,
 		Description: "read pages a chunk per run, continuing as new with the position and running total",
 		Profile: sim.Profile{
-			Kinds:      []sim.Kind{sim.ActivityError, sim.ActivityPanic, sim.Latency, sim.StartToCloseTimeout, sim.WorkerShutdown},
+			Kinds:      []sim.Kind{sim.ActivityError, sim.ActivityPanic, sim.Latency, sim.StartToCloseTimeout, sim.WorkerShutdown, sim.WorkerCrash},
 			Activities: []string{"PageSize"},
 			Window:     window,
 			MaxCall:    counterChunk,

@@ -156,7 +156,7 @@ func customMetricsScenario(name, bug string, countRetriesTwice bool) *sim.Scenar
 		Bug:         bug,
 		Description: "an activity interceptor counts executions and schedule-to-start latency per activity type",
 		Profile: sim.Profile{
-			Kinds:      []sim.Kind{sim.ActivityError, sim.ActivityPanic, sim.Latency, sim.StartToCloseTimeout, sim.WorkerShutdown},
+			Kinds:      []sim.Kind{sim.ActivityError, sim.ActivityPanic, sim.Latency, sim.StartToCloseTimeout, sim.WorkerShutdown, sim.WorkerCrash},
 			Activities: []string{"Fetch", "Store"},
 			Window:     window,
 			MaxCall:    3,

@@ -260,7 +260,7 @@ func encryptionScenario(name, bug, codecBug string) *sim.Scenario {
 		Bug:         bug,
 		Description: "an AES-GCM payload codec with key rotation; a card payment tokenised and settled in batches",
 		Profile: sim.Profile{
-			Kinds:      []sim.Kind{sim.CodecFailure, sim.HeartbeatLoss, sim.WorkerShutdown},
+			Kinds:      []sim.Kind{sim.CodecFailure, sim.HeartbeatLoss, sim.WorkerShutdown, sim.WorkerCrash},
 			Activities: []string{"Tokenize", "Settle"},
 			Window:     window,
 			MaxCall:    1,

@@ -77,7 +77,7 @@ func init() {
 		Name:        "parallel-activities",
 		Description: "fan out 4 heartbeating activities, gather, results sorted",
 		Profile: sim.Profile{
-			Kinds:      []sim.Kind{sim.ActivityError, sim.ActivityPanic, sim.Latency, sim.StartToCloseTimeout, sim.HeartbeatLoss, sim.WorkerShutdown},
+			Kinds:      []sim.Kind{sim.ActivityError, sim.ActivityPanic, sim.Latency, sim.StartToCloseTimeout, sim.HeartbeatLoss, sim.WorkerShutdown, sim.WorkerCrash},
 			Activities: []string{"Process"},
 			Window:     5 * time.Minute,
 			MaxCall:    n,

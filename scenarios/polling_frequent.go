@@ -90,13 +90,13 @@ func FrequentPollWorkflow(ctx workflow.Context) ([]string, error) {
 
 // heartbeatTimeoutsExplained holds when every attempt that ended in a
 // heartbeat timeout was hit by a heartbeat-loss fault or ran on a worker
-// that was killed before the timeout: a poller that is alive and
+// that was stopped (past its grace period) or crashed before the timeout: a poller that is alive and
 // reachable must never let its heartbeat timeout fire.
 func heartbeatTimeoutsExplained() sim.Property {
 	return harness.Property("heartbeat-timeouts-explained", func(r *sim.Result) error {
 		killed := map[string]int64{} // "worker=N" -> when it was killed
 		for _, e := range r.Events {
-			if e.Kind == "worker.kill" {
+			if e.Kind == "worker.kill" || e.Kind == "worker.crash" {
 				killed[e.Detail] = e.T
 			}
 		}
@@ -138,7 +138,7 @@ func pollingFrequentScenario(name, bug string, heartbeatEvery int) *sim.Scenario
 		Bug:         bug,
 		Description: "three stages in turn, each polled every 5s by one heartbeating activity until it is ready",
 		Profile: sim.Profile{
-			Kinds:      []sim.Kind{sim.HeartbeatLoss, sim.WorkerShutdown},
+			Kinds:      []sim.Kind{sim.HeartbeatLoss, sim.WorkerShutdown, sim.WorkerCrash},
 			Activities: []string{"PollUntilReady"},
 			Window:     window,
 			MaxCall:    len(frequentStages),

@@ -83,7 +83,7 @@ func pollsEveryInterval() sim.Property {
 func readySeenWithinInterval(readyIn time.Duration) sim.Property {
 	return harness.Property("ready-seen-within-interval", func(r *sim.Result) error {
 		for _, f := range r.Plan.Faults {
-			if f.Kind.ActivityScoped() || f.Kind == sim.WorkerShutdown {
+			if f.Kind.ActivityScoped() || f.Kind == sim.WorkerShutdown || f.Kind == sim.WorkerCrash {
 				return nil
 			}
 		}
@@ -105,7 +105,7 @@ func pollingInfrequentScenario(name, bug string, coefficient float64) *sim.Scena
 		Bug:         bug,
 		Description: "the retry policy is the poll loop: one poll per attempt, retried every minute until ready",
 		Profile: sim.Profile{
-			Kinds:      []sim.Kind{sim.ActivityError, sim.Latency, sim.StartToCloseTimeout, sim.WorkerShutdown},
+			Kinds:      []sim.Kind{sim.ActivityError, sim.Latency, sim.StartToCloseTimeout, sim.WorkerShutdown, sim.WorkerCrash},
 			Activities: []string{"CheckReady"},
 			Window:     window,
 			MaxCall:    1,

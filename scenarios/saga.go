@@ -167,7 +167,7 @@ func sagaScenario(name, bug string, stopAtFailedCompensation, keyless bool) *sim
 		Bug:         bug,
 		Description: "reserve, charge (idempotency key), ship; on failure refund and release in reverse order",
 		Profile: sim.Profile{
-			Kinds:      []sim.Kind{sim.ActivityError, sim.ActivityPanic, sim.Latency, sim.StartToCloseTimeout, sim.WorkerShutdown},
+			Kinds:      []sim.Kind{sim.ActivityError, sim.ActivityPanic, sim.Latency, sim.StartToCloseTimeout, sim.WorkerShutdown, sim.WorkerCrash},
 			Activities: []string{"Reserve", "Charge", "Ship", "Refund", "Release"},
 			Window:     window,
 			MaxCall:    1,

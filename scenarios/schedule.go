@@ -186,7 +186,7 @@ func scheduleScenario(name, bug, plant string) *sim.Scenario {
 		Bug:         bug,
 		Description: "an emulated schedule (every 15m, offset 5m, overlap SKIP) starting a report child workflow per tick",
 		Profile: sim.Profile{
-			Kinds:      []sim.Kind{sim.ActivityError, sim.Latency, sim.StartToCloseTimeout, sim.WorkerShutdown, sim.ChildWorkflowFailure},
+			Kinds:      []sim.Kind{sim.ActivityError, sim.Latency, sim.StartToCloseTimeout, sim.WorkerShutdown, sim.WorkerCrash, sim.ChildWorkflowFailure},
 			Activities: []string{"GenerateReport"},
 			Children:   []string{"ReportWorkflow"},
 			Window:     window,

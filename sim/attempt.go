@@ -22,8 +22,9 @@ type attemptEnd struct {
 // heartbeats reset the heartbeat timeout, a cancellation request reaches
 // the activity with its next heartbeat, failures are retried with the
 // retry policy's backoff, timeouts are retried as the server retries them,
-// and an attempt lost to a worker shutdown is noticed only when its
-// heartbeat or start-to-close timeout fires.
+// an attempt cut off by a worker shutdown reports its failure, and one
+// lost to a worker crash is noticed only when its heartbeat or
+// start-to-close timeout fires.
 //
 // Every decision is taken after the bubble settles (gate.barrier), from
 // virtual time and state alone, so which goroutine woke first never
@@ -160,7 +161,7 @@ func (e *engine) watchAttempt(at *attempt, results chan attemptEnd, deadline tim
 	run := at.run
 	hbTimeout := run.opts.HeartbeatTimeout
 	lastHB := at.start
-	lost := false
+	lost, stopped := false, false // the worker crashed / stopped under the attempt
 	cancelCh, killCh := run.cancelReq, at.gen.kill
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -201,10 +202,15 @@ func (e *engine) watchAttempt(at *attempt, results chan attemptEnd, deadline tim
 			}
 		}
 		now := time.Now()
-		if !lost && at.gen.killed() {
-			lost = true
+		if !lost && !stopped && at.gen.killed() {
 			cancel(errWorkerShutdown)
-			e.trace.hold(run.key, now, Event{Kind: "act.lost", WF: run.wf, Name: run.typ, ID: run.key, Attempt: at.n, Detail: "worker " + itoa(at.gen.n) + " shut down; result will not be reported"})
+			if at.gen.crashed {
+				lost = true
+				e.trace.hold(run.key, now, Event{Kind: "act.lost", WF: run.wf, Name: run.typ, ID: run.key, Attempt: at.n, Detail: "worker " + itoa(at.gen.n) + " crashed; result will not be reported"})
+			} else {
+				stopped = true
+				e.trace.hold(run.key, now, Event{Kind: "act.stop", WF: run.wf, Name: run.typ, ID: run.key, Attempt: at.n, Detail: "worker " + itoa(at.gen.n) + " stopped; context cancelled"})
+			}
 		}
 		if !now.Before(deadline) {
 			return e.timedOut(at, dlType, hb)

@@ -45,14 +45,16 @@
 //     heartbeat, as the server's heartbeat response carries it; the test
 //     environment never cancels the activity's context. An activity that
 //     does not heartbeat never learns of it.
-//   - Worker shutdown closes the worker stop channel, cancels running
-//     attempts after the grace period, drops their results (the worker is
-//     gone) and lets the server notice through the heartbeat or
-//     start-to-close timeout, then retries on a new worker. This is how a
-//     crashed worker process looks to the server; a Go worker stopped with
-//     worker.Stop still reports each cancelled attempt as a retryable
-//     failure, retried after the backoff (docs/conformance.md measures the
-//     difference).
+//   - A worker shutdown (worker-shutdown) is worker.Stop: the worker stop
+//     channel closes, running attempts get the grace period to finish,
+//     then their contexts are cancelled (cause: the worker's shutdown, not
+//     a CanceledError), and each attempt still reports how it ended; the
+//     context's error is a retryable failure, retried after the backoff on
+//     the next worker. A worker crash (worker-crash) is the process dying:
+//     the running attempts' heartbeats and results never reach the
+//     server, which notices through their heartbeat or start-to-close
+//     timeouts and then retries on the next worker. realserver carries out
+//     both on a real worker, and docs/conformance.md compares shutdowns.
 //   - When the workflow closes, running activities get DrainLimit of
 //     virtual time to end; none is retried. As on a server, their tasks
 //     are gone: the next heartbeat is answered with NotFound, which the SDK

@@ -47,12 +47,15 @@ type engine struct {
 }
 
 // workerGen is one incarnation of the simulated worker. A shutdown closes
-// stop, then after the grace period closes kill; a new incarnation takes
-// over at once.
+// stop, then after the grace period closes kill; a crash sets crashed and
+// closes both at once. A new incarnation takes over at once.
 type workerGen struct {
 	n    int
 	stop chan struct{}
 	kill chan struct{}
+	// crashed is set before kill closes when the worker process died
+	// rather than stopped: its attempts' results never reach the server.
+	crashed bool
 }
 
 func newWorkerGen(n int) *workerGen {

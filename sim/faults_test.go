@@ -179,13 +179,44 @@ f4 update at=5m target=set value=-1`)
 	require.Contains(t, r.Output, "pings=1 value=7")
 }
 
-func TestFaultWorkerShutdownLosesAttemptAndServerRetries(t *testing.T) {
+func TestFaultWorkerShutdownCancelsAfterGraceAndServerRetries(t *testing.T) {
 	r := runProbe(t, defaultProbe, "f1 worker-shutdown at=30s dur=5s")
 	require.Len(t, find(r, "worker.stop", "worker=1"), 1, dump(r))
 	kill := find(r, "worker.kill")
 	require.Len(t, kill, 1, dump(r))
 	require.Equal(t, int64(35_000), kill[0].T)
-	require.Len(t, find(r, "act.lost", "attempt=1"), 1, dump(r))
+	require.Len(t, find(r, "act.stop", "attempt=1"), 1, dump(r))
+	require.Empty(t, find(r, "act.lost"), dump(r))
+	// A stopped worker still reports the attempt it cancelled: a plain
+	// failure (the context's error), which the server retries after the
+	// backoff (1s) on the new worker.
+	end := find(r, "act.end", "attempt=1")
+	require.Equal(t, "ApplicationError", end[0].Result, dump(r))
+	require.Equal(t, int64(35_000), end[0].T)
+	start := find(r, "act.start", "attempt=2", "worker=2")
+	require.Len(t, start, 1, dump(r))
+	require.Equal(t, int64(36_000), start[0].T)
+	require.Equal(t, Completed, r.Outcome)
+}
+
+func TestFaultWorkerShutdownGraceLetsAttemptFinish(t *testing.T) {
+	r := runProbe(t, defaultProbe, "f1 worker-shutdown at=30s dur=40s")
+	require.Len(t, find(r, "worker.stop", "worker=1"), 1, dump(r))
+	require.Empty(t, find(r, "act.stop"), dump(r))
+	end := find(r, "act.end", "attempt=1")
+	require.Equal(t, "ok", end[0].Result, dump(r))
+	require.Equal(t, int64(60_000), end[0].T)
+	require.Empty(t, find(r, "act.start", "attempt=2"), dump(r))
+	require.Equal(t, Completed, r.Outcome)
+}
+
+func TestFaultWorkerCrashLosesAttemptAndServerRetries(t *testing.T) {
+	r := runProbe(t, defaultProbe, "f1 worker-crash at=30s")
+	require.Len(t, find(r, "worker.crash", "worker=1"), 1, dump(r))
+	require.Empty(t, find(r, "worker.stop"), dump(r))
+	lost := find(r, "act.lost", "attempt=1")
+	require.Len(t, lost, 1, dump(r))
+	require.Equal(t, int64(30_000), lost[0].T)
 	// The server notices through the heartbeat timeout: last heartbeat at
 	// 24s, timeout 1m later, then a retry on the new worker.
 	end := find(r, "act.end", "attempt=1")

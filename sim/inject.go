@@ -48,7 +48,7 @@ func (e *engine) scheduleTimedFaults() error {
 				return fmt.Errorf("fault f%d: %w", f.ID, err)
 			}
 			fire = func() { e.sendQuery(f, args) }
-		case WorkerShutdown:
+		case WorkerShutdown, WorkerCrash:
 			fire = func() { e.shutdownWorker(f) }
 		case CodecFailure:
 			fire = func() {
@@ -104,15 +104,25 @@ func encodedJSON(v converter.EncodedValue) string {
 	return jsonString(x)
 }
 
-// shutdownWorker stops the current worker incarnation: its stop channel
-// closes now, its running attempts are cancelled after the grace period
-// (and their results never reach the server), and a new incarnation
-// serves everything that starts from now on.
+// shutdownWorker stops the current worker incarnation and starts the
+// next, which serves everything that starts from now on. A shutdown is
+// worker.Stop: the stop channel closes now and the running attempts'
+// contexts are cancelled after the grace period; each attempt still
+// reports how it ended (after the cancellation, as a plain failure, which
+// the server retries after its backoff). A crash is the process dying:
+// the running attempts' heartbeats and results never reach the server,
+// which notices through their heartbeat or start-to-close timeouts.
 func (e *engine) shutdownWorker(f Fault) {
 	e.mu.Lock()
 	old := e.gen
 	e.gen = newWorkerGen(old.n + 1)
 	e.mu.Unlock()
+	if f.Kind == WorkerCrash {
+		old.crashed = true // a dead process sees no stop channel close
+		close(old.kill)
+		e.trace.add(time.Now(), Event{Kind: "worker.crash", Fault: f.ID, Detail: "worker=" + itoa(old.n)})
+		return
+	}
 	close(old.stop)
 	e.trace.add(time.Now(), Event{Kind: "worker.stop", Fault: f.ID, Detail: fmt.Sprintf("worker=%d grace=%s next=%d", old.n, f.Dur, old.n+1)})
 	kill := func() {

@@ -30,7 +30,8 @@ const (
 	Signal         Kind = "signal"          // signal Target with Value at At
 	Update         Kind = "update"          // update Target with Value at At
 	Query          Kind = "query"           // query Target with Value at At
-	WorkerShutdown Kind = "worker-shutdown" // the worker stops at At; running attempts get Dur to finish
+	WorkerShutdown Kind = "worker-shutdown" // the worker stops gracefully at At; running attempts get Dur to finish, then their contexts are cancelled
+	WorkerCrash    Kind = "worker-crash"    // the worker process dies at At; its running attempts' results and heartbeats are lost
 	CodecFailure   Kind = "codec-failure"   // the payload codec fails for Dur from At
 )
 
@@ -68,6 +69,7 @@ var kindSpecs = map[Kind]kindSpec{
 	Update:                {fAt | fTarget | fValue, fTarget},
 	Query:                 {fAt | fTarget | fValue, fTarget},
 	WorkerShutdown:        {fAt | fDur, 0},
+	WorkerCrash:           {fAt, 0},
 	CodecFailure:          {fAt | fDur | fTarget, fDur},
 }
 

@@ -39,7 +39,14 @@ func workActivity(ctx context.Context, i int, d time.Duration) (string, error) {
 			return "", ctx.Err()
 		case <-activity.GetWorkerStopChannel(ctx):
 			// keep going: the grace period lets the attempt finish if it can
-			<-t.C
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+		}
+		if ctx.Err() != nil { // ready with the timer: the context wins, whichever select picked
+			return "", ctx.Err()
 		}
 		activity.RecordHeartbeat(ctx, step+1)
 	}

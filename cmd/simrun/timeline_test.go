@@ -27,7 +27,7 @@ func TestTimelineInBrowser(t *testing.T) {
 		name string
 		seed sim.Seed
 	}{
-		{simrun, "parallel-activities", 2}, // worker shutdown, panics, retries
+		{simrun, "parallel-activities", 12}, // worker shutdown and crash, retries
 		{ownmain, "transfer/bug-deposit-anyway", failingSeed(t)},
 	}
 	for _, c := range cases {

@@ -205,6 +205,8 @@ func (b *laneBuilder) add(e sim.Event) {
 			b.bar(b.runLane(), start.T, e.T, "grace", fmt.Sprintf("worker shutdown (fault f%d): grace period %s → %s", e.Fault, sim.FormatOffset(start.T), sim.FormatOffset(e.T)))
 		}
 		b.mark(b.runLane(), e, "fault")
+	case "worker.crash":
+		b.mark(b.runLane(), e, "fault")
 	case "run.stuck":
 		b.mark(b.runLane(), e, "stuck")
 	case "timer.start", "timer.fire", "timer.cancel":

@@ -63,7 +63,7 @@ func FanOut(n int) *sim.Scenario {
 	return &sim.Scenario{
 		Name: "fan-out",
 		Profile: sim.Profile{
-			Kinds:      []sim.Kind{sim.ActivityError, sim.ActivityPanic, sim.Latency, sim.StartToCloseTimeout, sim.HeartbeatLoss, sim.WorkerShutdown, sim.WorkflowCancel},
+			Kinds:      []sim.Kind{sim.ActivityError, sim.ActivityPanic, sim.Latency, sim.StartToCloseTimeout, sim.HeartbeatLoss, sim.WorkerShutdown, sim.WorkerCrash, sim.WorkflowCancel},
 			Activities: []string{"Work"},
 			Window:     5 * time.Minute,
 			MaxCall:    n,
