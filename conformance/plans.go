@@ -126,12 +126,12 @@ func Rows(sc *sim.Scenario, base, busy *sim.Result) []Row {
 	built := []Row{activityErrorRow(sc, tl), nonRetryableRow(sc, tl), heartbeatLossRow(sc, tl), startToCloseRow(sc, tl),
 		timedRow(sc, Cancellation, sim.WorkflowCancel, tl), timedRow(sc, WorkerShutdown, sim.WorkerShutdown, tl)}
 	for _, r := range built {
+		if r.OutsideProfile {
+			r.Why += outsideProfile
+		}
 		if r.NotApplicable == "" && len(prefix) > 0 {
 			r.Plan = sim.Plan{Faults: append(slices.Clone(prefix), renumber(r.Plan.Faults, len(prefix))...)}
 			r.Why += why
-		}
-		if r.NotApplicable == "" && r.Scale == 0 {
-			r.Scale = k
 		}
 		out = append(out, r)
 	}

@@ -65,12 +65,8 @@ func activityErrorRow(sc *sim.Scenario, tl timeline) Row {
 	if !ok {
 		return Row{Scenario: sc, Kind: ActivityError, NotApplicable: fmt.Sprintf("no %s the profile targets ran in the fault-free run", targetWord(kind))}
 	}
-	r := Row{Scenario: wide, Kind: ActivityError, Plan: sim.Plan{Faults: []sim.Fault{f}}, OutsideProfile: outside,
+	return Row{Scenario: wide, Kind: ActivityError, Plan: sim.Plan{Faults: []sim.Fault{f}}, OutsideProfile: outside,
 		Why: fmt.Sprintf("a retryable error on the first attempt of %s, the first %s the scenario schedules", which, targetWord(kind))}
-	if outside {
-		r.Why += outsideProfile
-	}
-	return r
 }
 
 // nonRetryableRow fails the first attempt of the last activity type the
@@ -190,13 +186,9 @@ func heartbeatLossRow(sc *sim.Scenario, tl timeline) Row {
 		dur = (best.heartbeats[0] + best.heartbeats[1]) / 2
 	}
 	dur -= best.start
-	r := Row{Scenario: wide, Kind: HeartbeatLoss, OutsideProfile: outside,
+	return Row{Scenario: wide, Kind: HeartbeatLoss, OutsideProfile: outside,
 		Plan: sim.Plan{Faults: []sim.Fault{{ID: 1, Kind: sim.HeartbeatLoss, Target: best.typ, Call: best.call, Attempt: 1, Dur: dur}}},
 		Why:  fmt.Sprintf("%s call %d heartbeats %d times in the fault-free run; its first attempt loses every heartbeat from %s in", best.typ, best.call, len(best.heartbeats), dur)}
-	if outside {
-		r.Why += outsideProfile
-	}
-	return r
 }
 
 // silentHeartbeatLossRow is heartbeatLossRow for a scenario none of whose
@@ -229,11 +221,7 @@ func silentHeartbeatLossRow(sc *sim.Scenario, tl timeline) Row {
 		why = fmt.Sprintf("no activity heartbeats in the fault-free run; the first attempt of %s, the first activity the scenario "+
 			"schedules, loses every heartbeat, which neither side may notice, as it has no heartbeat timeout", which)
 	}
-	r := Row{Scenario: wide, Kind: HeartbeatLoss, OutsideProfile: outside, Plan: sim.Plan{Faults: []sim.Fault{f}}, Why: why}
-	if outside {
-		r.Why += outsideProfile
-	}
-	return r
+	return Row{Scenario: wide, Kind: HeartbeatLoss, OutsideProfile: outside, Plan: sim.Plan{Faults: []sim.Fault{f}}, Why: why}
 }
 
 // timedRow places a timed fault in the widest gap of the fault-free run
@@ -258,10 +246,6 @@ func timedRow(sc *sim.Scenario, k PlanKind, kind sim.Kind, tl timeline) Row {
 		running = "no activity"
 	}
 	f := sim.Fault{ID: 1, Kind: kind, At: at}
-	r := Row{Scenario: sc, Kind: k, Plan: sim.Plan{Faults: []sim.Fault{f}}, Scale: scale, OutsideProfile: outside,
+	return Row{Scenario: sc, Kind: k, Plan: sim.Plan{Faults: []sim.Fault{f}}, Scale: scale, OutsideProfile: outside,
 		Why: fmt.Sprintf("at %s, %s from the nearest activity start or end of the fault-free run (%s running)", at, margin, running)}
-	if outside {
-		r.Why += outsideProfile
-	}
-	return r
 }

@@ -104,16 +104,17 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, input *intercepto
 	crashed := func() bool { return a.in.isCrashed(a.worker) }
 	ctx = context.WithValue(ctx, crashKey{}, crashed)
 	defer func() {
-		if p := recover(); p != nil {
+		p := recover()
+		if p != nil {
 			rec.end(fmt.Errorf("panic: %v", p))
-			if crashed() {
-				holdUntilDeadline(ctx)
-			}
-			panic(p)
+		} else {
+			rec.end(err)
 		}
-		rec.end(err)
 		if crashed() {
 			holdUntilDeadline(ctx)
+		}
+		if p != nil {
+			panic(p)
 		}
 	}()
 	for _, f := range faults {
