@@ -27,7 +27,7 @@ type Result struct {
 	Expected Expectation `json:"expected"`
 	// Err is the classified failure; nil for a clean replay. A file that
 	// could not be loaded, or that disagrees with its manifest entry, has
-	// Kind Other and wraps a *LoadError or the manifest problem.
+	// Kind Malformed and wraps a *LoadError or the manifest problem.
 	Err *ReplayError `json:"error,omitempty"`
 	// Pass is true when the outcome matched Expected. A history that could
 	// not be loaded never passes.
@@ -249,7 +249,7 @@ func (r *Replayer) replayFile(path string, manifests manifestSet) Result {
 		if le, ok := err.(*LoadError); ok {
 			msg = le.Reason // Error() would repeat the file name
 		}
-		res.Err = &ReplayError{Kind: Other, File: path, WorkflowType: res.WorkflowType, Message: msg, Err: err}
+		res.Err = &ReplayError{Kind: Malformed, File: path, WorkflowType: res.WorkflowType, Message: clip(msg, maxMessage), Err: err}
 		return res
 	}
 	mf := manifests[filepath.Dir(path)]
@@ -267,10 +267,14 @@ func (r *Replayer) replayFile(path string, manifests manifestSet) Result {
 		return fail(err)
 	}
 	res.WorkflowType, res.Events = WorkflowType(h), len(h.Events)
-	if listed && entry.WorkflowType != res.WorkflowType {
+	if listed && entry.WorkflowType != "" && entry.WorkflowType != res.WorkflowType {
 		return fail(fmt.Errorf("%s lists workflow type %q, the history has %q", ManifestFile, entry.WorkflowType, res.WorkflowType))
 	}
-	res.Err, res.Log = r.replay(h)
+	conv, err := r.converterFor(path, mf.m, entry)
+	if err != nil {
+		return fail(err)
+	}
+	res.Err, res.Log = r.replay(h, replayJob{file: path, conv: conv, result: entry.Result})
 	if res.Err != nil {
 		res.Err.File = path
 	}

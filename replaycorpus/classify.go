@@ -8,7 +8,8 @@ import (
 
 // Classify turns an error returned by the SDK's WorkflowReplayer into a
 // *ReplayError, using the history to find the event the failure is about.
-// It returns nil for a nil error. File is left empty for the caller.
+// It returns nil for a nil error. File is left empty for the caller. The
+// SDK's message is kept in SDKMessage; Message is a short rewrite of it.
 //
 // The SDK (go.temporal.io/sdk v1.50.0) reports nondeterminism only as
 // message text, so classification matches the messages it writes; the
@@ -19,7 +20,7 @@ import (
 //	[TMPRL1100] nondeterministic workflow: missing replay
 //	  command for EVENT                                          missing-command               EVENT
 //	[TMPRL1100] lookup failed for scheduledEventID to
-//	  activityID: scheduleEventID: N                             missing-command               N
+//	  activityID: scheduleEventID: N                             command-mismatch              N
 //	[TMPRL1100] During replay, a matching T command was
 //	  expected in history event position ID                      missing-command               event that has ID
 //	[TMPRL1100] unable to find activityID for ...                missing-command               from the message
@@ -46,7 +47,7 @@ func Classify(err error, h *historypb.History) *ReplayError {
 		return nil
 	}
 	msg := err.Error()
-	re := &ReplayError{Kind: Other, WorkflowType: WorkflowType(h), Message: msg, Err: err}
+	re := &ReplayError{Kind: Other, WorkflowType: WorkflowType(h), SDKMessage: msg, Err: err}
 	for _, r := range rules {
 		if strings.Contains(msg, r.match) {
 			re.Kind = r.kind
@@ -56,6 +57,7 @@ func Classify(err error, h *historypb.History) *ReplayError {
 			break
 		}
 	}
+	re.Message = shortMessage(re, h)
 	return re
 }
 
@@ -85,7 +87,11 @@ var rules = []rule{
 		return eventFromDescription(desc, h)
 	}},
 
-	{"lookup failed for scheduledEventID to activityID", MissingCommand, func(msg string, _ *historypb.History) int64 {
+	// The SDK writes this when the code's commands no longer line up with
+	// the history's activity: it issued another command first (a timer
+	// before the activity takes the activity's event id) or none, or closed
+	// the workflow. It does not say which, so it is a command mismatch.
+	{"lookup failed for scheduledEventID to activityID", CommandMismatch, func(msg string, _ *historypb.History) int64 {
 		return numberAfter(msg, "scheduleEventID: ")
 	}},
 	{"unable to find activityID for the scheduledEventID: ", MissingCommand, func(msg string, _ *historypb.History) int64 {

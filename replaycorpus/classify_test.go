@@ -3,6 +3,7 @@ package replaycorpus
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	historypb "go.temporal.io/api/history/v1"
@@ -31,11 +32,11 @@ var realMessages = []classifyCase{
 		msg: "[TMPRL1100] nondeterministic workflow: extra replay command for ScheduleActivityTask: (ActivityId:22, ActivityType:(Name:Notify), TaskQueue:(Name:replaycorpus-test, Kind:Normal), Header:(Fields:map[]), Input:(Payloads:[len=1]), ScheduleToCloseTimeout:(Seconds:0, Nanos:0), ScheduleToStartTimeout:(Seconds:0, Nanos:0), StartToCloseTimeout:(Seconds:60, Nanos:0), HeartbeatTimeout:(Seconds:0, Nanos:0), RequestEagerExecution:true, UseWorkflowBuildId:true)"},
 	{name: "add_timer_at_end", kind: ExtraCommand, event: 22, history: orderEvents(),
 		msg: "[TMPRL1100] nondeterministic workflow: extra replay command for StartTimer: (TimerId:22, StartToFireTimeout:(Seconds:60, Nanos:0))"},
-	{name: "add_timer_at_start", kind: MissingCommand, event: 5, history: orderEvents(),
+	{name: "add_timer_at_start", kind: CommandMismatch, event: 5, history: orderEvents(),
 		msg: "[TMPRL1100] lookup failed for scheduledEventID to activityID: scheduleEventID: 5, activityID: 5"},
 	{name: "remove_timer", kind: MissingCommand, event: 11, history: orderEvents(),
 		msg: "[TMPRL1100] During replay, a matching Timer command was expected in history event position 11. However, the replayed code did not produce that. Possible causes are nondeterministic workflow definition code, or an incompatible change in the workflow definition."},
-	{name: "remove_activity", kind: MissingCommand, event: 16, history: orderEvents(),
+	{name: "remove_activity", kind: CommandMismatch, event: 16, history: orderEvents(),
 		msg: "[TMPRL1100] lookup failed for scheduledEventID to activityID: scheduleEventID: 16, activityID: 16"},
 	{name: "change_result_handling", kind: ResultMismatch, event: 22, history: orderEvents(),
 		msg: "replay workflow doesn't return the same result as the last event, resp: *workflowservice.RespondWorkflowTaskCompletedRequest{task_token:\"ReplayTaskToken\" commands:{command_type:COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION ...}, last: *history.HistoryEvent{event_id:22 ...}"},
@@ -97,9 +98,10 @@ func TestClassifyMessages(t *testing.T) {
 				if got.Kind != tc.kind || got.EventID != tc.event {
 					t.Errorf("Classify(%q) = %s at event %d, want %s at event %d", tc.msg, got.Kind, got.EventID, tc.kind, tc.event)
 				}
-				if got.Message != tc.msg || !errors.Is(got, sdkErr) || got.WorkflowType != orderWorkflowType {
-					t.Errorf("Classify kept message %q, err %v, workflow type %q", got.Message, got.Err, got.WorkflowType)
+				if got.SDKMessage != tc.msg || !errors.Is(got, sdkErr) || got.WorkflowType != orderWorkflowType {
+					t.Errorf("Classify kept SDK message %q, err %v, workflow type %q", got.SDKMessage, got.Err, got.WorkflowType)
 				}
+				checkShortMessage(t, got)
 			})
 		}
 	}
@@ -111,9 +113,10 @@ func TestClassifyNil(t *testing.T) {
 	}
 }
 
-// TestEveryKindHasARealMessage keeps the captured table complete.
+// TestEveryKindHasARealMessage keeps the captured table complete. Malformed
+// comes from the loader, never from the SDK (TestMalformedFilesDoNotStopTheBatch).
 func TestEveryKindHasARealMessage(t *testing.T) {
-	seen := map[Kind]bool{}
+	seen := map[Kind]bool{Malformed: true}
 	for _, tc := range realMessages {
 		seen[tc.kind] = true
 	}
@@ -125,13 +128,25 @@ func TestEveryKindHasARealMessage(t *testing.T) {
 }
 
 func TestReplayErrorString(t *testing.T) {
-	e := &ReplayError{Kind: MissingCommand, EventID: 11, File: "testdata/order/order.json", WorkflowType: "OrderWorkflow", Message: "[TMPRL1100] ..."}
-	want := "testdata/order/order.json: OrderWorkflow: missing-command at event 11: [TMPRL1100] ..."
+	e := &ReplayError{Kind: MissingCommand, EventID: 11, File: "testdata/order/order.json", WorkflowType: "OrderWorkflow", Message: "event 11 ...", SDKMessage: "[TMPRL1100] ..."}
+	want := "testdata/order/order.json: OrderWorkflow: missing-command at event 11: event 11 ..."
 	if got := e.Error(); got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 	e = &ReplayError{Kind: Deadlock, Message: "stuck"}
 	if got, want := fmt.Sprint(e), "deadlock: stuck"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+// checkShortMessage checks what ReplayError.Message promises: one line
+// under 300 characters that names the event when the kind has one.
+func checkShortMessage(t *testing.T, e *ReplayError) {
+	t.Helper()
+	if len(e.Message) >= 300 || strings.Contains(e.Message, "\n") || e.Message == "" {
+		t.Errorf("message is %d characters (want one line under 300): %q", len(e.Message), e.Message)
+	}
+	if e.EventID > 0 && e.Kind != UnregisteredWorkflowType && e.Kind != UnknownEvent && !strings.Contains(e.Message, fmt.Sprintf("event %d", e.EventID)) {
+		t.Errorf("message %q does not name event %d", e.Message, e.EventID)
 	}
 }

@@ -15,14 +15,23 @@
 //     that names the file and the problem.
 //   - manifest.go: the Manifest format, read, validated and written
 //     atomically.
-//   - kind.go: Kind, the failure kinds, and Expectation ("pass" or
-//     "fail:KIND").
+//   - kind.go: Kind, the failure kinds, and Expectation ("pass", "fail"
+//     or "fail:KIND").
 //   - replayerror.go, classify.go, eventmatch.go: ReplayError and Classify,
 //     which turns the SDK's nondeterminism messages into a Kind and the id
 //     of the event concerned.
+//   - message.go: the short message of a ReplayError: the history event
+//     and the command the code issued, side by side.
+//   - hint.go: a hint when a payload the data converter cannot decode
+//     may be what failed the replay.
 //   - replayer.go, batch.go: Replayer replays one history, a list of files,
 //     a directory or a glob, several at a time, one Result per history in
 //     input order, and Summarize counts them.
+//   - converters.go: which of Options.Converters a file replays with (a
+//     path option, the manifest entry, the manifest).
+//   - resultcheck.go: checks of the replayed workflow's result (the
+//     manifest's "result", Options.CheckResult) and Diff, which describes
+//     a difference in one line with go-cmp.
 //   - testhelper.go: Test, for go test: one subtest per history file.
 //   - logger.go: keeps the SDK's log of each replay in its Result instead
 //     of printing it.

@@ -17,19 +17,22 @@ import (
 // about.
 
 // eventFromDescription finds the event a description names: among events
-// of the named type, the one whose scalar attribute fields appear in the
-// description most often (ids such as ActivityId and TimerId decide).
+// of the named type, the one whose attribute fields appear in the
+// description most often. Ids such as ActivityId and TimerId decide; for
+// markers, which have none, the payloads of their details do (two
+// SideEffect markers of one workflow task differ only there).
 func eventFromDescription(desc string, h *historypb.History) int64 {
 	typeName, attrs, ok := strings.Cut(desc, ": ")
 	if !ok {
 		return 0
 	}
+	compact := strings.Join(strings.Fields(attrs), "")
 	best, bestScore := int64(0), -1
 	for _, e := range h.GetEvents() {
 		if e.GetEventType().String() != typeName {
 			continue
 		}
-		if s := matchScore(attributesOf(e), attrs); s > bestScore {
+		if s := matchScore(attributesOf(e), attrs) + detailsScore(e, compact); s > bestScore {
 			best, bestScore = e.GetEventId(), s
 		}
 	}
@@ -190,4 +193,21 @@ func firstUnknownEvent(h *historypb.History) int64 {
 		}
 	}
 	return 0
+}
+
+// detailsScore counts the marker details of e that the description shows
+// with the same payload. The SDK prints them as Go prints a
+// map[string]*commonpb.Payloads, each value in protobuf text form, whose
+// spacing varies from build to build on purpose; compact is the
+// description without whitespace, and the payloads are compared the same
+// way.
+func detailsScore(e *historypb.HistoryEvent, compact string) int {
+	n := 0
+	for k, p := range e.GetMarkerRecordedEventAttributes().GetDetails() {
+		tok := strings.Join(strings.Fields(k+":"+p.String()), "")
+		if strings.Contains(compact, tok) {
+			n++
+		}
+	}
+	return n
 }

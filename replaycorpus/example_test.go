@@ -26,6 +26,6 @@ func ExampleReplayer_ReplayDir() {
 	// testdata/order/order_legacy.json     replayed cleanly       expected pass
 	// testdata/order/order_partial.json    replayed cleanly       expected pass
 	// testdata/order/order_v0.json         extra-command at event 11 expected fail:extra-command
-	// testdata/order/order_v2_notify.json  missing-command at event 22 expected fail:missing-command
+	// testdata/order/order_v2_notify.json  command-mismatch at event 22 expected fail:command-mismatch
 	// 5 files: 3 passed, 2 failed, 0 unexpected
 }

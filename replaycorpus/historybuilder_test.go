@@ -184,3 +184,20 @@ func (b *historyBuilder) versionMarker(changeID string, version int) int64 {
 	}
 	return id
 }
+
+// sideEffectMarker records the marker workflow.SideEffect writes: its
+// counter id and the value it returned.
+func (b *historyBuilder) sideEffectMarker(sideEffectID int64, value any) int64 {
+	id := b.next()
+	b.add(enumspb.EVENT_TYPE_MARKER_RECORDED).Attributes = &historypb.HistoryEvent_MarkerRecordedEventAttributes{
+		MarkerRecordedEventAttributes: &historypb.MarkerRecordedEventAttributes{
+			MarkerName: "SideEffect",
+			Details: map[string]*commonpb.Payloads{
+				"side-effect-id": payloads(sideEffectID),
+				"data":           payloads(value),
+			},
+			WorkflowTaskCompletedEventId: b.lastComplete,
+		},
+	}
+	return id
+}

@@ -35,15 +35,19 @@ const (
 	// Deadlock: workflow code blocked outside the SDK's scheduler for longer
 	// than the SDK's deadlock timeout (one second by default).
 	Deadlock Kind = "deadlock"
-	// Other: any other failure: a panic in workflow code, an unreadable
-	// history file, a manifest that does not match the history.
+	// Malformed: the history file or its manifest could not be used: the
+	// file is missing or is not a history, the manifest is broken, names a
+	// data converter Options does not have, or disagrees with the history.
+	// Nothing was replayed.
+	Malformed Kind = "malformed"
+	// Other: any other failure, such as a panic in workflow code.
 	Other Kind = "other"
 )
 
 // Kinds lists every kind, in a fixed order.
 var Kinds = []Kind{
 	MissingCommand, ExtraCommand, CommandMismatch, ResultMismatch,
-	UnknownEvent, UnregisteredWorkflowType, Deadlock, Other,
+	UnknownEvent, UnregisteredWorkflowType, Deadlock, Malformed, Other,
 }
 
 // Valid reports whether k is one of Kinds.
@@ -73,13 +77,19 @@ func kindNames() string {
 }
 
 // Expectation is the replay result a history is expected to have: it
-// replays cleanly (the zero value), or it fails with a given Kind. Its text
-// form, used in manifests, is "pass" or "fail:KIND", for example
-// "fail:missing-command".
+// replays cleanly (the zero value), fails in any way, or fails with a given
+// Kind. Its text form, used in manifests, is "pass", "fail" or
+// "fail:KIND", for example "fail:missing-command".
+//
+// "fail" accepts every kind but Malformed: a file that cannot be loaded
+// (a misspelt name in the manifest, a truncated download) was never
+// replayed, so it does not count as the failure a corpus expects. Write
+// "fail:malformed" to expect that.
 type Expectation struct {
 	// Fail is true when replay is expected to fail.
 	Fail bool
-	// Kind is the expected failure kind; empty when Fail is false.
+	// Kind is the expected failure kind; empty when Fail is false, or
+	// when any kind but Malformed will do.
 	Kind Kind
 }
 
@@ -89,22 +99,32 @@ var ExpectPass = Expectation{}
 // ExpectFail returns the expectation of a replay failing with kind k.
 func ExpectFail(k Kind) Expectation { return Expectation{Fail: true, Kind: k} }
 
-// String returns the text form: "pass" or "fail:KIND".
+// ExpectAnyFailure is the expectation of a replay failing with any kind
+// but Malformed: "fail" in a manifest.
+var ExpectAnyFailure = Expectation{Fail: true}
+
+// String returns the text form: "pass", "fail" or "fail:KIND".
 func (e Expectation) String() string {
-	if !e.Fail {
+	switch {
+	case !e.Fail:
 		return "pass"
+	case e.Kind == "":
+		return "fail"
 	}
 	return "fail:" + string(e.Kind)
 }
 
 // ParseExpectation parses the text form written by String.
 func ParseExpectation(s string) (Expectation, error) {
-	if s == "pass" {
+	switch s {
+	case "pass":
 		return ExpectPass, nil
+	case "fail":
+		return ExpectAnyFailure, nil
 	}
 	rest, ok := strings.CutPrefix(s, "fail:")
 	if !ok {
-		return Expectation{}, fmt.Errorf("bad expectation %q: want \"pass\" or \"fail:KIND\" with KIND one of %s", s, kindNames())
+		return Expectation{}, fmt.Errorf("bad expectation %q: want \"pass\", \"fail\" or \"fail:KIND\" with KIND one of %s", s, kindNames())
 	}
 	k, err := ParseKind(rest)
 	if err != nil {
@@ -115,7 +135,7 @@ func ParseExpectation(s string) (Expectation, error) {
 
 // MarshalText implements encoding.TextMarshaler.
 func (e Expectation) MarshalText() ([]byte, error) {
-	if e.Fail && !e.Kind.Valid() {
+	if e.Fail && e.Kind != "" && !e.Kind.Valid() {
 		return nil, fmt.Errorf("expectation fails with unknown kind %q", e.Kind)
 	}
 	return []byte(e.String()), nil
@@ -134,8 +154,11 @@ func (e *Expectation) UnmarshalText(b []byte) error {
 // Met reports whether a replay that ended with err (nil for a clean replay)
 // is what e expects.
 func (e Expectation) Met(err *ReplayError) bool {
-	if err == nil {
+	switch {
+	case err == nil:
 		return !e.Fail
+	case e.Kind == "":
+		return e.Fail && err.Kind != Malformed
 	}
 	return e.Fail && err.Kind == e.Kind
 }

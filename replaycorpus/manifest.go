@@ -44,15 +44,30 @@ const ManifestVersion = 1
 //	  ]
 //	}
 //
-// "file" is a file name in the manifest's directory. "made_by" starts with
-// one of recorded, handwritten, converted or generated, optionally
-// followed by ": " and details. "expect" is "pass" or "fail:KIND" (see
-// Kind). "server_version" is required for recorded histories;
-// "last_event_id" (replay only up to that event) and "note" are optional.
-// Unknown fields are an error, so a misspelt key is caught.
+// Only "file" (a file name in the manifest's directory) and "expect"
+// ("pass", "fail" for any failure, or "fail:KIND", see Expectation; an
+// entry without it expects "pass") are needed; a corpus someone else
+// wrote can be described as
+//
+//	{"version": 1, "data_converter": "sdk-tests", "histories": [
+//	  {"file": "timer.json", "expect": "pass"},
+//	  {"file": "bad-timer.json", "expect": "fail"}]}
+//
+// When given, "workflow_type" must be the history's; "made_by" starts
+// with one of recorded, handwritten, converted or generated, optionally
+// followed by ": " and details, and a recorded history needs
+// "server_version". "data_converter" (for the directory, or for one
+// entry) names one of Options.Converters. "result" is the JSON value the
+// replayed workflow must return (compared after decoding it with the
+// replay's data converter). "last_event_id" replays only up to that
+// event; "note" is free text. Unknown fields are an error, so a misspelt
+// key is caught.
 type Manifest struct {
 	// Version is ManifestVersion.
 	Version int `json:"version"`
+	// DataConverter names the Options.Converters entry that every history
+	// of the directory replays with, unless its entry names another.
+	DataConverter string `json:"data_converter,omitempty"`
 	// Histories has one entry per history file, sorted by File when
 	// written.
 	Histories []Entry `json:"histories"`
@@ -62,18 +77,26 @@ type Manifest struct {
 type Entry struct {
 	// File is the history's file name, relative to the manifest.
 	File string `json:"file"`
-	// WorkflowType is the workflow type the history was started with.
-	WorkflowType string `json:"workflow_type"`
-	// SDKVersion is the SDK (module and version) that ran the workflow.
-	SDKVersion string `json:"sdk_version"`
+	// WorkflowType is the workflow type the history was started with;
+	// optional, checked against the history when set.
+	WorkflowType string `json:"workflow_type,omitempty"`
+	// SDKVersion is the SDK (module and version) that ran the workflow;
+	// optional.
+	SDKVersion string `json:"sdk_version,omitempty"`
 	// ServerVersion is the Temporal server or CLI that recorded the
 	// history; required when MadeBy is "recorded...".
 	ServerVersion string `json:"server_version,omitempty"`
 	// MadeBy says how the history was made: "recorded: ...",
-	// "handwritten", "converted: ..." or "generated: ...".
-	MadeBy string `json:"made_by"`
+	// "handwritten", "converted: ..." or "generated: ..."; optional.
+	MadeBy string `json:"made_by,omitempty"`
 	// Expect is the expected replay result against the current code.
 	Expect Expectation `json:"expect"`
+	// DataConverter names the Options.Converters entry this history
+	// replays with; it wins over the manifest's.
+	DataConverter string `json:"data_converter,omitempty"`
+	// Result, when set, is the JSON value the replayed workflow must
+	// return; see Options.CheckResult.
+	Result json.RawMessage `json:"result,omitempty"`
 	// LastEventID, when positive, replays the history only up to this
 	// event.
 	LastEventID int64 `json:"last_event_id,omitempty"`
@@ -140,20 +163,17 @@ func (e Entry) validate() error {
 	case e.File == ManifestFile:
 		errs = append(errs, errors.New("file cannot be the manifest itself"))
 	}
-	if e.WorkflowType == "" {
-		errs = append(errs, errors.New("workflow_type is empty"))
-	}
-	if e.SDKVersion == "" {
-		errs = append(errs, errors.New("sdk_version is empty"))
-	}
 	origin, _, _ := strings.Cut(e.MadeBy, ":")
-	if !slices.Contains(Origins, origin) {
+	if e.MadeBy != "" && !slices.Contains(Origins, origin) {
 		errs = append(errs, fmt.Errorf("made_by %q must start with one of %s", e.MadeBy, strings.Join(Origins, ", ")))
 	}
 	if origin == "recorded" && e.ServerVersion == "" {
 		errs = append(errs, errors.New("server_version is empty for a recorded history"))
 	}
-	if e.Expect.Fail && !e.Expect.Kind.Valid() {
+	if len(e.Result) > 0 && !json.Valid(e.Result) {
+		errs = append(errs, errors.New("result is not valid JSON"))
+	}
+	if e.Expect.Fail && e.Expect.Kind != "" && !e.Expect.Kind.Valid() {
 		errs = append(errs, fmt.Errorf("expect has unknown kind %q", e.Expect.Kind))
 	}
 	if e.LastEventID < 0 {

@@ -69,12 +69,11 @@ func TestManifestValidation(t *testing.T) {
 		{"path", func(m *Manifest) { m.Histories[0].File = "sub/a.json" }, "without a path"},
 		{"manifest", func(m *Manifest) { m.Histories[0].File = ManifestFile }, "cannot be the manifest itself"},
 		{"duplicate", func(m *Manifest) { m.Histories = append(m.Histories, m.Histories[0]) }, `"a.json" is listed twice`},
-		{"workflow type", func(m *Manifest) { m.Histories[0].WorkflowType = "" }, "workflow_type is empty"},
-		{"sdk", func(m *Manifest) { m.Histories[0].SDKVersion = "" }, "sdk_version is empty"},
 		{"made by", func(m *Manifest) { m.Histories[0].MadeBy = "by hand" }, `made_by "by hand" must start with one of recorded, handwritten, converted, generated`},
 		{"server", func(m *Manifest) { m.Histories[0].ServerVersion = "" }, "server_version is empty for a recorded history"},
 		{"kind", func(m *Manifest) { m.Histories[0].Expect = Expectation{Fail: true, Kind: "flaky"} }, `unknown kind "flaky"`},
 		{"last event", func(m *Manifest) { m.Histories[0].LastEventID = -1 }, "last_event_id is negative"},
+		{"result", func(m *Manifest) { m.Histories[0].Result = []byte("{oops") }, "result is not valid JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := &Manifest{Version: ManifestVersion, Histories: []Entry{validEntry("a.json")}}
@@ -93,6 +92,10 @@ func TestManifestValidation(t *testing.T) {
 	if err := (&Manifest{Version: ManifestVersion, Histories: []Entry{handwritten}}).Validate(); err != nil {
 		t.Errorf("a handwritten entry needs no server version: %v", err)
 	}
+	bare := Entry{File: "a.json", Expect: ExpectAnyFailure}
+	if err := (&Manifest{Version: ManifestVersion, Histories: []Entry{bare}}).Validate(); err != nil {
+		t.Errorf("an entry with only a file and an expectation is valid: %v", err)
+	}
 }
 
 func TestReadManifestErrors(t *testing.T) {
@@ -103,7 +106,7 @@ func TestReadManifestErrors(t *testing.T) {
 		{"typo", `{"version": 1, "histories": [{"fiel": "a.json"}]}`, `unknown field "fiel"`},
 		{"bad expect", `{"version": 1, "histories": [{"file": "a.json", "expect": "fails"}]}`, `bad expectation "fails"`},
 		{"trailing", `{"version": 1, "histories": []} {}`, "trailing data"},
-		{"invalid entry", `{"version": 1, "histories": [{"file": "a.json"}]}`, "workflow_type is empty"},
+		{"invalid entry", `{"version": 1, "histories": [{"file": "a.json", "made_by": "me"}]}`, `made_by "me" must start with`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeCorpus(t, map[string][]byte{ManifestFile: []byte(tc.text)})
@@ -116,7 +119,7 @@ func TestReadManifestErrors(t *testing.T) {
 }
 
 func TestExpectationText(t *testing.T) {
-	for _, e := range append([]Expectation{ExpectPass}, expectFailAll()...) {
+	for _, e := range append([]Expectation{ExpectPass, ExpectAnyFailure}, expectFailAll()...) {
 		text, err := e.MarshalText()
 		if err != nil {
 			t.Fatal(err)
@@ -126,7 +129,7 @@ func TestExpectationText(t *testing.T) {
 			t.Errorf("%v -> %q -> %v, %v", e, text, back, err)
 		}
 	}
-	for _, bad := range []string{"", "PASS", "fail", "fail:", "fail:Missing-Command", "ok"} {
+	for _, bad := range []string{"", "PASS", "fails", "fail:", "fail:Missing-Command", "ok"} {
 		if _, err := ParseExpectation(bad); err == nil {
 			t.Errorf("ParseExpectation(%q) accepted it", bad)
 		}
@@ -156,6 +159,10 @@ func TestExpectationMet(t *testing.T) {
 		{ExpectFail(MissingCommand), missing, true},
 		{ExpectFail(ExtraCommand), missing, false},
 		{ExpectFail(MissingCommand), nil, false},
+		{ExpectAnyFailure, missing, true},
+		{ExpectAnyFailure, nil, false},
+		{ExpectAnyFailure, &ReplayError{Kind: Malformed}, false},
+		{ExpectFail(Malformed), &ReplayError{Kind: Malformed}, true},
 	} {
 		if got := tc.exp.Met(tc.err); got != tc.want {
 			t.Errorf("%v.Met(%v) = %v, want %v", tc.exp, tc.err, got, tc.want)

@@ -72,14 +72,14 @@ var mutantCases = []mutantCase{
 	{name: "add_timer_at_end", why: "a sleep after Charge; the history completed instead",
 		workflow: mutantAddTimerAtEnd, history: orderEvents, want: ExpectFail(ExtraCommand), event: 22,
 		message: "extra replay command for StartTimer: (TimerId:22"},
-	{name: "add_timer_at_start", why: "the new timer takes id 5, so the history's activity 5 has no command",
-		workflow: mutantAddTimer, history: orderEvents, want: ExpectFail(MissingCommand), event: 5,
+	{name: "add_timer_at_start", why: "the new timer takes id 5, where the history has activity 5: an extra command before the activity",
+		workflow: mutantAddTimer, history: orderEvents, want: ExpectFail(CommandMismatch), event: 5,
 		message: "lookup failed for scheduledEventID to activityID: scheduleEventID: 5, activityID: 5"},
 	{name: "remove_timer", why: "the history's timer 11 has no command",
 		workflow: mutantRemoveTimer, history: orderEvents, want: ExpectFail(MissingCommand), event: 11,
 		message: "During replay, a matching Timer command was expected in history event position 11"},
-	{name: "remove_activity", why: "the history's Charge (event 16) has no command",
-		workflow: mutantRemoveActivity, history: orderEvents, want: ExpectFail(MissingCommand), event: 16,
+	{name: "remove_activity", why: "the code completes where the history has Charge (event 16)",
+		workflow: mutantRemoveActivity, history: orderEvents, want: ExpectFail(CommandMismatch), event: 16,
 		message: "lookup failed for scheduledEventID to activityID: scheduleEventID: 16, activityID: 16"},
 	{name: "change_result_handling", why: "the code fails where the history completed",
 		workflow: mutantChangeResultHandling, history: orderEvents, want: ExpectFail(ResultMismatch), event: 22,
@@ -132,9 +132,10 @@ func checkMutant(t *testing.T, tc mutantCase, res Result) {
 	if res.Err.EventID != tc.event {
 		t.Errorf("event id = %d, want %d (%s)", res.Err.EventID, tc.event, res.Err.Message)
 	}
-	if !strings.Contains(res.Err.Message, tc.message) {
-		t.Errorf("SDK message %q does not contain %q: has the SDK changed its wording? Update the classifier rules", res.Err.Message, tc.message)
+	if !strings.Contains(res.Err.SDKMessage, tc.message) {
+		t.Errorf("SDK message %q does not contain %q: has the SDK changed its wording? Update the classifier rules", res.Err.SDKMessage, tc.message)
 	}
+	checkShortMessage(t, res.Err)
 	if res.Err.WorkflowType != orderWorkflowType || res.Err.File != tc.name {
 		t.Errorf("ReplayError names %q/%q, want %q/%q", res.Err.File, res.Err.WorkflowType, tc.name, orderWorkflowType)
 	}

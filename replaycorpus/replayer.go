@@ -1,8 +1,10 @@
 package replaycorpus
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"sync"
 
@@ -35,9 +37,56 @@ type Options struct {
 	Interceptors       []interceptor.WorkerInterceptor
 	ContextPropagators []workflow.ContextPropagator
 
+	// Converters are named data converters, for corpora recorded with
+	// different ones. A manifest picks one for its directory, or for one
+	// entry, with "data_converter": "NAME"; PathConverters pick one by
+	// path. Histories that pick none replay with DataConverter.
+	Converters map[string]Converter
+	// PathConverters maps a history file or a directory (compared after
+	// filepath.Clean with the paths the batch was given) to a key of
+	// Converters. The longest matching path wins, and it wins over the
+	// manifest.
+	PathConverters map[string]string
+
+	// DisableDeadlockDetection turns off the SDK's check that workflow
+	// code yields within a second (worker.WorkflowReplayerOptions has the
+	// same field): for a debugger, or a slow machine.
+	DisableDeadlockDetection bool
+
+	// CheckResult, if set, is called after each clean replay of a history
+	// that ends in WorkflowExecutionCompleted, with the result the
+	// replayed code returned. An error makes the replay a ResultMismatch
+	// whose message starts with the error's text. It may run on several
+	// goroutines at once. A manifest entry's "result" is checked too.
+	CheckResult func(file string, result Value) error
+
 	// Parallelism is how many histories replay at once; 0 means
 	// GOMAXPROCS. Each goroutine uses its own SDK replayer.
 	Parallelism int
+}
+
+// Converter is a data converter with payload codecs around it, as a worker
+// built with converter.NewCodecDataConverter has.
+type Converter struct {
+	// DataConverter is nil for the SDK's default.
+	DataConverter converter.DataConverter
+	// Codecs wrap DataConverter, the first one outermost, as in
+	// converter.NewCodecDataConverter.
+	Codecs []converter.PayloadCodec
+	// FailureConverter is nil for Options.FailureConverter.
+	FailureConverter converter.FailureConverter
+}
+
+// dataConverter is c's DataConverter with its codecs.
+func (c Converter) dataConverter() converter.DataConverter {
+	dc := c.DataConverter
+	if dc == nil {
+		dc = converter.GetDefaultDataConverter()
+	}
+	if len(c.Codecs) > 0 {
+		dc = converter.NewCodecDataConverter(dc, c.Codecs...)
+	}
+	return dc
 }
 
 // Replayer replays histories against registered workflows and classifies
@@ -46,34 +95,64 @@ type Options struct {
 type Replayer struct {
 	opts Options
 	mu   sync.Mutex
-	free []worker.WorkflowReplayer
+	free map[string][]worker.WorkflowReplayer // by converter name; "" is the default
 }
 
 // NewReplayer returns a Replayer for opts. It fails if the workflows
-// cannot be registered (not a function, a name used twice, ...).
+// cannot be registered (not a function, a name used twice, ...) or a
+// PathConverters entry names no converter.
 func NewReplayer(opts Options) (*Replayer, error) {
-	r := &Replayer{opts: opts}
-	sdk, err := r.newSDKReplayer()
+	cleaned := map[string]string{}
+	for _, p := range slices.Sorted(maps.Keys(opts.PathConverters)) {
+		name := opts.PathConverters[p]
+		if !hasConverter(opts, name) {
+			return nil, fmt.Errorf("replaycorpus: PathConverters[%q] is %q, which is not in Options.Converters", p, name)
+		}
+		if prev, dup := cleaned[filepath.Clean(p)]; dup && prev != name {
+			return nil, fmt.Errorf("replaycorpus: PathConverters names %s twice, with %q and %q", filepath.Clean(p), prev, name)
+		}
+		cleaned[filepath.Clean(p)] = name
+	}
+	r := &Replayer{opts: opts, free: map[string][]worker.WorkflowReplayer{}}
+	sdk, err := r.newSDKReplayer("")
 	if err != nil {
 		return nil, err
 	}
-	r.free = append(r.free, sdk)
+	r.release("", sdk)
 	return r, nil
 }
 
-func (r *Replayer) newSDKReplayer() (rep worker.WorkflowReplayer, err error) {
+func hasConverter(opts Options, name string) bool {
+	_, ok := opts.Converters[name]
+	return ok || name == ""
+}
+
+// replayerOptions are the SDK replayer's options with converter conv.
+func (r *Replayer) replayerOptions(conv string) worker.WorkflowReplayerOptions {
+	o := worker.WorkflowReplayerOptions{
+		DataConverter:            r.opts.DataConverter,
+		FailureConverter:         r.opts.FailureConverter,
+		Interceptors:             r.opts.Interceptors,
+		ContextPropagators:       r.opts.ContextPropagators,
+		DisableDeadlockDetection: r.opts.DisableDeadlockDetection,
+	}
+	if c, ok := r.opts.Converters[conv]; ok && conv != "" {
+		o.DataConverter = c.dataConverter()
+		if c.FailureConverter != nil {
+			o.FailureConverter = c.FailureConverter
+		}
+	}
+	return o
+}
+
+func (r *Replayer) newSDKReplayer(conv string) (rep worker.WorkflowReplayer, err error) {
 	// Registration reports bad workflows by panicking.
 	defer func() {
 		if p := recover(); p != nil {
 			rep, err = nil, fmt.Errorf("replaycorpus: registering workflows: %v", p)
 		}
 	}()
-	rep, err = worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
-		DataConverter:      r.opts.DataConverter,
-		FailureConverter:   r.opts.FailureConverter,
-		Interceptors:       r.opts.Interceptors,
-		ContextPropagators: r.opts.ContextPropagators,
-	})
+	rep, err = worker.NewWorkflowReplayerWithOptions(r.replayerOptions(conv))
 	if err != nil {
 		return nil, fmt.Errorf("replaycorpus: %w", err)
 	}
@@ -89,29 +168,30 @@ func (r *Replayer) newSDKReplayer() (rep worker.WorkflowReplayer, err error) {
 	return rep, nil
 }
 
-func (r *Replayer) acquire() (worker.WorkflowReplayer, error) {
+func (r *Replayer) acquire(conv string) (worker.WorkflowReplayer, error) {
 	r.mu.Lock()
-	if n := len(r.free); n > 0 {
-		rep := r.free[n-1]
-		r.free = r.free[:n-1]
+	if free := r.free[conv]; len(free) > 0 {
+		rep := free[len(free)-1]
+		r.free[conv] = free[:len(free)-1]
 		r.mu.Unlock()
 		return rep, nil
 	}
 	r.mu.Unlock()
-	return r.newSDKReplayer()
+	return r.newSDKReplayer(conv)
 }
 
-func (r *Replayer) release(rep worker.WorkflowReplayer) {
+func (r *Replayer) release(conv string, rep worker.WorkflowReplayer) {
 	r.mu.Lock()
-	r.free = append(r.free, rep)
+	r.free[conv] = append(r.free[conv], rep)
 	r.mu.Unlock()
 }
 
-// ReplayHistory replays one history held in memory and compares the
-// outcome with exp. name is used as the Result's File.
+// ReplayHistory replays one history held in memory, with the default data
+// converter, and compares the outcome with exp. name is used as the
+// Result's File and passed to CheckResult.
 func (r *Replayer) ReplayHistory(name string, h *historypb.History, exp Expectation) Result {
 	res := Result{File: name, WorkflowType: WorkflowType(h), Events: len(h.GetEvents()), Expected: exp}
-	res.Err, res.Log = r.replay(h)
+	res.Err, res.Log = r.replay(h, replayJob{file: name})
 	if res.Err != nil {
 		res.Err.File = name
 	}
@@ -119,11 +199,18 @@ func (r *Replayer) ReplayHistory(name string, h *historypb.History, exp Expectat
 	return res
 }
 
+// replayJob is what one replay needs besides the history.
+type replayJob struct {
+	file   string          // for CheckResult
+	conv   string          // a key of Options.Converters, "" for the default
+	result json.RawMessage // the manifest's expected result, if any
+}
+
 // replay runs the SDK replayer on h with the SDK's log kept in memory.
-func (r *Replayer) replay(h *historypb.History) (*ReplayError, string) {
-	rep, err := r.acquire()
+func (r *Replayer) replay(h *historypb.History, job replayJob) (*ReplayError, string) {
+	rep, err := r.acquire(job.conv)
 	if err != nil {
-		return &ReplayError{Kind: Other, WorkflowType: WorkflowType(h), Message: err.Error(), Err: err}, ""
+		return &ReplayError{Kind: Other, WorkflowType: WorkflowType(h), Message: err.Error(), SDKMessage: err.Error(), Err: err}, ""
 	}
 	logger := &captureLogger{}
 	panicked := false
@@ -137,10 +224,16 @@ func (r *Replayer) replay(h *historypb.History) (*ReplayError, string) {
 		return rep.ReplayWorkflowHistory(logger, h)
 	}()
 	re := Classify(err, h)
+	if re == nil {
+		re = r.checkResult(rep, h, job)
+	}
+	if re != nil && re.Kind != Malformed {
+		re.Hint = converterHint(re, h, r.replayerOptions(job.conv).DataConverter)
+	}
 	// After a deadlock the workflow's goroutine may still be running; after
 	// a panic the replayer's state is unknown. Build a fresh one next time.
 	if !panicked && (re == nil || re.Kind != Deadlock) {
-		r.release(rep)
+		r.release(job.conv, rep)
 	}
 	return re, logger.String()
 }

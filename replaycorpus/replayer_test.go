@@ -58,7 +58,7 @@ func TestReplayDirUsesManifest(t *testing.T) {
 		{File: "testdata/order/order_legacy.json", WorkflowType: orderWorkflowType, Events: 22, Expected: ExpectPass, Pass: true},
 		{File: "testdata/order/order_partial.json", WorkflowType: orderWorkflowType, Events: 12, Expected: ExpectPass, Pass: true},
 		{File: "testdata/order/order_v0.json", WorkflowType: orderWorkflowType, Events: 11, Expected: ExpectFail(ExtraCommand), Kind: ExtraCommand, EventID: 11, Pass: true},
-		{File: "testdata/order/order_v2_notify.json", WorkflowType: orderWorkflowType, Events: 28, Expected: ExpectFail(MissingCommand), Kind: MissingCommand, EventID: 22, Pass: true},
+		{File: "testdata/order/order_v2_notify.json", WorkflowType: orderWorkflowType, Events: 28, Expected: ExpectFail(CommandMismatch), Kind: CommandMismatch, EventID: 22, Pass: true},
 	}
 	if got := briefs(results); !reflect.DeepEqual(got, want) {
 		t.Errorf("ReplayDir results:\n got %+v\nwant %+v", got, want)
@@ -111,7 +111,7 @@ func TestMalformedFilesDoNotStopTheBatch(t *testing.T) {
 			continue
 		}
 		var le *LoadError
-		if r.Pass || r.Err == nil || r.Err.Kind != Other || !errors.As(r.Err, &le) {
+		if r.Pass || r.Err == nil || r.Err.Kind != Malformed || !errors.As(r.Err, &le) {
 			t.Errorf("%s: want a failing result wrapping a *LoadError, got pass=%v err=%v", r.File, r.Pass, r.Err)
 			continue
 		}

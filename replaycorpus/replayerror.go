@@ -20,15 +20,25 @@ type ReplayError struct {
 	File string `json:"file,omitempty"`
 	// WorkflowType is the history's workflow type.
 	WorkflowType string `json:"workflow_type,omitempty"`
-	// Message is the SDK's original error message, unchanged.
+	// Message says what went wrong in one short line (under 300
+	// characters): for nondeterminism, the history event and the command
+	// the code issued, side by side, with the event id.
 	Message string `json:"message"`
+	// SDKMessage is the SDK's original error message, unchanged; empty
+	// when the failure did not come from the SDK (a file that could not
+	// be loaded, a result check).
+	SDKMessage string `json:"sdk_message,omitempty"`
+	// Hint, when set, points at a likely cause that the kind alone would
+	// hide: a payload the data converter cannot decode makes a replay fail
+	// the way nondeterministic code does.
+	Hint string `json:"hint,omitempty"`
 	// Err is the error the SDK returned (or the *LoadError for a history
 	// that could not be loaded).
 	Err error `json:"-"`
 }
 
-// Error returns one line: file, workflow type, kind, event and the SDK's
-// message.
+// Error returns one line: file, workflow type, kind, event, the short
+// message and the hint.
 func (e *ReplayError) Error() string {
 	var b strings.Builder
 	if e.File != "" {
@@ -45,6 +55,11 @@ func (e *ReplayError) Error() string {
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Message)
+	if e.Hint != "" {
+		b.WriteString(" (hint: ")
+		b.WriteString(e.Hint)
+		b.WriteString(")")
+	}
 	return b.String()
 }
 

@@ -78,6 +78,12 @@ func failureReport(testName string, res Result) string {
 			fmt.Fprintf(&b, "  event id:      %d\n", e.EventID)
 		}
 		fmt.Fprintf(&b, "  message:       %s\n", e.Message)
+		if e.SDKMessage != "" && e.SDKMessage != e.Message {
+			fmt.Fprintf(&b, "  sdk message:   %s\n", e.SDKMessage)
+		}
+		if e.Hint != "" {
+			fmt.Fprintf(&b, "  hint:          %s\n", e.Hint)
+		}
 	}
 	if res.Err != nil && res.Expected.Fail {
 		b.WriteString("  if the new kind is right, update \"expect\" in the manifest.json next to the file\n")

@@ -38,7 +38,8 @@ func TestCheckResultReportsFailures(t *testing.T) {
 		"workflow type: OrderWorkflow",
 		"kind:          missing-command",
 		"event id:      11",
-		"message:       [TMPRL1100] During replay, a matching Timer command was expected in history event position 11",
+		"message:       event 11 TimerStarted (TimerId 11) in the history; the code issued no command for it",
+		"sdk message:   [TMPRL1100] During replay, a matching Timer command was expected in history event position 11",
 		"To reproduce: go test -run '^TestReplay$/^order\\.json$'",
 		"or: simrun replay testdata/order/order.json",
 	} {
