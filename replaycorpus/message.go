@@ -35,6 +35,8 @@ func shortMessage(re *ReplayError, h *historypb.History) string {
 		s = fmt.Sprintf("%s in the history; the code issued no command for it", historyEventPhrase(re.EventID, h))
 	case re.Kind == ResultMismatch:
 		s = resultMismatch(re.EventID, msg, h)
+	case re.Kind == UnregisteredWorkflowType:
+		s = unregistered(msg, h)
 	default:
 		s, _, _ = strings.Cut(msg, "\n")
 		if re.EventID > 0 && !strings.Contains(s, fmt.Sprintf("event %d", re.EventID)) {
@@ -205,4 +207,15 @@ func commandName(t string) string {
 		return enumspb.CommandType(v).String()
 	}
 	return t
+}
+
+// unregistered says which type is missing, what is registered, and how
+// to register it.
+func unregistered(msg string, h *historypb.History) string {
+	supported := "none"
+	if list, ok := strings.CutSuffix(after(msg, "Supported types: ["), "]"); ok && list != "" {
+		supported = strings.Join(strings.Fields(list), ", ")
+	}
+	return fmt.Sprintf("no workflow is registered as %s (registered: %s): add it to Options.Workflows, or to NamedWorkflows under that name",
+		WorkflowType(h), clip(supported, 120))
 }

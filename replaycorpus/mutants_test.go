@@ -158,6 +158,9 @@ func TestUnregisteredWorkflowType(t *testing.T) {
 	res := r.ReplayHistory("unregistered", orderEvents(), ExpectFail(UnregisteredWorkflowType))
 	checkMutant(t, mutantCase{name: "unregistered", want: ExpectFail(UnregisteredWorkflowType), event: 1,
 		message: "unable to find workflow type: OrderWorkflow. Supported types: [PaymentWorkflow]"}, res)
+	if want := "no workflow is registered as OrderWorkflow (registered: PaymentWorkflow): add it to Options.Workflows, or to NamedWorkflows under that name"; res.Err.Message != want {
+		t.Errorf("message %q, want %q", res.Err.Message, want)
+	}
 }
 
 // TestDeadlock replays a workflow that blocks outside the SDK's scheduler.
