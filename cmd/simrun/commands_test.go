@@ -83,11 +83,12 @@ type replayJSON struct {
 }
 
 // TestReplay replays the test corpus (a clean history and a mutant its
-// manifest expects to fail), then the mutant alone without a manifest,
-// where its failure is unexpected.
+// manifest expects to fail; generated, not recorded from a scenario, so
+// it needs -catalogue), then the mutant alone without a manifest, where
+// its failure is unexpected.
 func TestReplay(t *testing.T) {
 	var got replayJSON
-	simrun(t, "replay", "-json", "testdata/corpus").wantCode(t, 0).decode(t, &got, "files", "passed", "failed", "unexpected", "results")
+	simrun(t, "replay", "-json", "-catalogue", "testdata/corpus").wantCode(t, 0).decode(t, &got, "files", "passed", "failed", "unexpected", "results")
 	if got.Files != 2 || got.Passed != 1 || got.Failed != 1 || got.Unexpected != 0 || len(got.Results) != 2 {
 		t.Fatalf("got %+v", got)
 	}
@@ -100,7 +101,7 @@ func TestReplay(t *testing.T) {
 	}
 	lone := filepath.Join(t.TempDir(), "mutant.json")
 	writeFile(t, lone, string(data))
-	r := simrun(t, "replay", lone).wantCode(t, 1)
+	r := simrun(t, "replay", "-catalogue", lone).wantCode(t, 1)
 	if !strings.Contains(r.stdout, "FAIL "+lone+": fail:command-mismatch (expected pass)") || !strings.Contains(r.stdout, "1 unexpected") {
 		t.Fatalf("want the unexpected failure reported:\n%s", r)
 	}

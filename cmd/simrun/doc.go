@@ -79,12 +79,16 @@
 // replay takes history files, directories (every *.json under them, with
 // each directory's manifest.json saying what to expect) and glob patterns.
 // Without Config.Replay, a history recorded by simrun record (workflow id
-// "<scenario>-<seed>") replays with its scenario's recorded options
-// (replaycorpus.ScenarioOptions: registrations, the data converter with
-// the seed's keys, interceptors). Any other history replays against every
-// workflow the scenarios' Setup functions register, children and named
-// registrations included, with the data converter and interceptors of the
-// scenario that registers its workflow type.
+// "<scenario>-<seed>", of a type that scenario registers) replays with its
+// scenario's recorded options (replaycorpus.ScenarioOptions:
+// registrations, the data converter with the seed's keys, interceptors).
+// Any other history is taken to be the user's and replays against no
+// workflow, so it reports unregistered-workflow-type and how to register
+// it: a user's workflow that shares a name with a catalogue workflow is
+// not replayed against the catalogue's code. With -catalogue such
+// histories replay against every workflow the scenarios' Setup functions
+// register, children and named registrations included, with the data
+// converter and interceptors of the scenario that registers the type.
 //
 // # Record
 //

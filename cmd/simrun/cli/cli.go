@@ -39,8 +39,9 @@ type Config struct {
 	// Scenarios are the scenarios the commands run, planted-bug variants
 	// (those with Bug set) included; names must be unique.
 	Scenarios []*sim.Scenario
-	// Replay configures `replay`. Nil means: register the workflow each
-	// scenario starts, with that scenario's data converter.
+	// Replay configures `replay`. Nil means: a history recorded from a
+	// scenario replays with that scenario's workflows and data converter;
+	// any other only with -catalogue (see the package documentation).
 	Replay *replaycorpus.Options
 	// Command is how printed repro commands name this program. The
 	// default is the program's file name, or "go run ./cmd/NAME" when go

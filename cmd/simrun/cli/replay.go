@@ -26,20 +26,26 @@ type replayFileJSON struct {
 	Pass         bool   `json:"pass"`   // the result is the expected one
 	ErrorKind    string `json:"error_kind,omitempty"`
 	EventID      int64  `json:"event_id,omitempty"`
-	Message      string `json:"message,omitempty"`
+	Message      string `json:"message,omitempty"`     // short: the event and the command, side by side
+	SDKMessage   string `json:"sdk_message,omitempty"` // the SDK's full text
+	Hint         string `json:"hint,omitempty"`
 }
 
 // replay is `replay PATH...`: replay recorded histories.
 func (a *app) replay(args []string) (job, error) {
-	fs := a.flags("replay", "PATH... [-json]", `
+	fs := a.flags("replay", "PATH... [-catalogue] [-json]", `
 Replay history files (JSON, as temporal workflow show -o json writes them),
 directories of them, or glob patterns, against the registered workflows, and
 compare each result with the manifest.json next to the file (a clean replay
 when a file has no entry). Failures are classified by kind (missing-command,
 extra-command, command-mismatch, result-mismatch, unknown-event,
-unregistered-workflow-type, deadlock, other) with the event id.
+unregistered-workflow-type, deadlock, malformed, other) with the event id.
+A history recorded from a scenario (simrun record) replays against that
+scenario's workflows; any other history replays against none (and reports
+unregistered-workflow-type) unless -catalogue is given.
 Exits 1 when a history's replay is not what its manifest expects.`)
 	asJSON := fs.Bool("json", false, "print one JSON object with the totals and a result per file")
+	useCatalogue := fs.Bool("catalogue", false, "replay histories not recorded from a scenario against the workflows the scenarios register")
 	paths, err := fs.parse(args)
 	if err != nil {
 		return nil, err
@@ -52,7 +58,7 @@ Exits 1 when a history's replay is not what its manifest expects.`)
 		return nil, err
 	}
 	// Replay needs no simulation bubble: it runs here, outside sim.Host.
-	results, err := a.replayFiles(files)
+	results, err := a.replayFiles(files, *useCatalogue)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +70,7 @@ Exits 1 when a history's replay is not what its manifest expects.`)
 		}
 		a.printJSON(out)
 	} else {
-		a.printReplay(results, sum)
+		a.printReplay(results, sum, *useCatalogue)
 	}
 	if !sum.OK() {
 		return nil, failError{fmt.Errorf("%d of %d histories did not replay as expected", sum.Unexpected, sum.Files)}
@@ -126,11 +132,12 @@ func replayFileJSONOf(r replaycorpus.Result) replayFileJSON {
 	if e := r.Err; e != nil {
 		out.Result = "fail:" + string(e.Kind)
 		out.ErrorKind, out.EventID, out.Message = string(e.Kind), e.EventID, oneLine(e.Message)
+		out.SDKMessage, out.Hint = e.SDKMessage, e.Hint
 	}
 	return out
 }
 
-func (a *app) printReplay(results []replaycorpus.Result, sum replaycorpus.Summary) {
+func (a *app) printReplay(results []replaycorpus.Result, sum replaycorpus.Summary, catalogue bool) {
 	paint := painter(a.stdoutTTY)
 	for _, r := range results {
 		j := replayFileJSONOf(r)
@@ -152,14 +159,25 @@ func (a *app) printReplay(results []replaycorpus.Result, sum replaycorpus.Summar
 				where = fmt.Sprintf(" at event %d", e.EventID)
 			}
 			fmt.Fprintf(a.stdout, "     %s%s: %s\n", e.Kind, where, oneLine(e.Message))
+			if e.Hint != "" {
+				fmt.Fprintf(a.stdout, "     hint: %s\n", e.Hint)
+			}
 		}
 	}
 	fmt.Fprintln(a.stdout, sum)
-	for _, r := range results {
-		if r.Err != nil && r.Err.Kind == replaycorpus.UnregisteredWorkflowType && !r.Pass && a.cfg.Replay == nil {
-			fmt.Fprintf(a.stdout, "note: %s registers the workflows its scenarios register; to replay others, build your own simrun with cli.Config.Replay (see go doc %s)\n",
-				a.cfg.Command, "github.com/temporalsim/temporalsim/cmd/simrun")
-			break
-		}
+	if a.cfg.Replay == nil && slices.ContainsFunc(results, func(r replaycorpus.Result) bool {
+		return r.Err != nil && r.Err.Kind == replaycorpus.UnregisteredWorkflowType && !r.Pass
+	}) {
+		a.printRegisterNote(catalogue)
 	}
+}
+
+// printRegisterNote says how to replay histories whose workflow type is
+// not registered: this binary registers only what its scenarios register.
+func (a *app) printRegisterNote(catalogue bool) {
+	if !catalogue {
+		fmt.Fprintf(a.stdout, "note: %s replays a history against the scenarios' workflows only when it was recorded from a scenario (%s record), or with -catalogue\n", a.cfg.Command, a.cfg.Command)
+	}
+	fmt.Fprintf(a.stdout, "note: to replay your own workflows, call replaycorpus.Test or replaycorpus.NewReplayer with Options{Workflows: ...} in a test, or build your own simrun with cli.Config.Replay (see go doc %s)\n",
+		"github.com/temporalsim/temporalsim/cmd/simrun")
 }

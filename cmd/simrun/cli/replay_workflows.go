@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/temporalsim/temporalsim/realserver"
 	"github.com/temporalsim/temporalsim/replaycorpus"
 	"github.com/temporalsim/temporalsim/sim"
 )
@@ -18,12 +19,17 @@ import (
 // replayFiles replays files and returns one result per file, in order.
 // With Config.Replay the user's options are used for every file.
 // Otherwise a history recorded from a scenario (replaycorpus.Record names
-// its workflow "<scenario>-<seed>") replays with that scenario's recorded
-// options (replaycorpus.ScenarioOptions: its registrations, its data
-// converter with the seed's keys, its interceptors); any other history
-// replays against every workflow the scenarios register, with the data
-// converter and interceptors of the scenario that registers its type.
-func (a *app) replayFiles(files []string) ([]replaycorpus.Result, error) {
+// its workflow "<scenario>-<seed>", and that scenario registers its
+// workflow type) replays with that scenario's recorded options
+// (replaycorpus.ScenarioOptions: its registrations, its data converter
+// with the seed's keys, its interceptors). Any other history is a user's:
+// it replays against no workflow, and so reports
+// unregistered-workflow-type, unless useCatalogue is set, when it replays
+// against every workflow the scenarios register, with the data converter
+// and interceptors of the scenario that registers its type. Replaying a
+// user's CounterWorkflow against the catalogue's CounterWorkflow would
+// report the difference as nondeterminism.
+func (a *app) replayFiles(files []string, useCatalogue bool) ([]replaycorpus.Result, error) {
 	if a.cfg.Replay != nil {
 		r, err := replaycorpus.NewReplayer(*a.cfg.Replay)
 		if err != nil {
@@ -31,7 +37,10 @@ func (a *app) replayFiles(files []string) ([]replaycorpus.Result, error) {
 		}
 		return r.ReplayFiles(files), nil
 	}
-	cat := a.catalogueWorkflows()
+	var cat *catalogue
+	if useCatalogue {
+		cat = a.catalogueWorkflows()
+	}
 	groups := map[string]*replayGroup{}
 	var keys []string
 	for i, f := range files {
@@ -70,19 +79,33 @@ type replayGroup struct {
 
 // replayOptions picks the options file replays with, and a key shared by
 // the files that replay with the same ones.
+// A nil cat means no -catalogue.
 func (a *app) replayOptions(cat *catalogue, file string) (string, replaycorpus.Options) {
 	h, err := replaycorpus.LoadHistory(file, nil)
 	if err != nil {
 		// The batch replayer reports the file; any options do.
-		return "", cat.options("")
+		return "", replaycorpus.Options{}
 	}
 	if sc, seed, ok := a.recordedFrom(h); ok {
-		if opts, _, err := replaycorpus.ScenarioOptions(sc, h); err == nil {
+		if opts, regs, err := replaycorpus.ScenarioOptions(sc, h); err == nil && registers(regs, replaycorpus.WorkflowType(h)) {
 			return fmt.Sprintf("recorded\x00%s\x00%d", sc.Name, seed), opts
 		}
 	}
+	if cat == nil {
+		return "", replaycorpus.Options{}
+	}
 	owner := cat.owner[replaycorpus.WorkflowType(h)]
 	return "type\x00" + owner, cat.options(owner)
+}
+
+// registers reports whether regs registers a workflow as workflowType.
+func registers(regs *realserver.Registrations, workflowType string) bool {
+	for _, w := range regs.Workflows {
+		if w.Name() == workflowType {
+			return true
+		}
+	}
+	return false
 }
 
 // recordedFrom finds the scenario a history was recorded from, by its
