@@ -295,3 +295,23 @@ func TestTiedMarkersNameTheRightEvent(t *testing.T) {
 		t.Fatalf("want missing-command at event 6, got %v\nSDK: %s", res.Err, res.Err.SDKMessage)
 	}
 }
+
+func TestDiff(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		want, got any
+		diff      string
+	}{
+		{"equal", map[string]any{"a": 1.0}, map[string]any{"a": 1.0}, ""},
+		{"scalar", "x", "y", `value: want "x", got "y"`},
+		{"nested", map[string]any{"order": map[string]any{"total": 3.0}}, map[string]any{"order": map[string]any{"total": 4.0}}, `order.total: want 3, got 4`},
+		{"missing key", map[string]any{"a": 1.0, "b": 2.0}, map[string]any{"a": 1.0}, `b: want 2, got nothing`},
+		{"slice", []any{"a", "b"}, []any{"a", "c"}, `[1]: want "b", got "c"`},
+		{"many", []any{1.0, 2.0, 3.0, 4.0, 5.0}, []any{0.0, 0.0, 0.0, 0.0, 0.0}, `[0]: want 1, got 0; [1]: want 2, got 0; [2]: want 3, got 0; and 2 more`},
+		{"long value", strings.Repeat("a", 100), "b", `value: want "` + strings.Repeat("a", 36) + `..., got "b"`},
+	} {
+		if got := Diff(tc.want, tc.got); got != tc.diff {
+			t.Errorf("%s: Diff = %q, want %q", tc.name, got, tc.diff)
+		}
+	}
+}

@@ -43,9 +43,9 @@ type Options struct {
 	// path. Histories that pick none replay with DataConverter.
 	Converters map[string]Converter
 	// PathConverters maps a history file or a directory (compared after
-	// filepath.Clean with the paths the batch was given) to a key of
-	// Converters. The longest matching path wins, and it wins over the
-	// manifest.
+	// filepath.Clean with the paths the batch was given; "." matches
+	// every path) to a key of Converters. The longest matching path wins,
+	// and it wins over the manifest.
 	PathConverters map[string]string
 
 	// DisableDeadlockDetection turns off the SDK's check that workflow
@@ -73,8 +73,6 @@ type Converter struct {
 	// Codecs wrap DataConverter, the first one outermost, as in
 	// converter.NewCodecDataConverter.
 	Codecs []converter.PayloadCodec
-	// FailureConverter is nil for Options.FailureConverter.
-	FailureConverter converter.FailureConverter
 }
 
 // dataConverter is c's DataConverter with its codecs.
@@ -138,9 +136,6 @@ func (r *Replayer) replayerOptions(conv string) worker.WorkflowReplayerOptions {
 	}
 	if c, ok := r.opts.Converters[conv]; ok && conv != "" {
 		o.DataConverter = c.dataConverter()
-		if c.FailureConverter != nil {
-			o.FailureConverter = c.FailureConverter
-		}
 	}
 	return o
 }
