@@ -177,6 +177,7 @@ func generatedFiles() map[string][]byte {
 		"testdata/order/" + ManifestFile:          orderManifest(),
 	}
 	addFuzzSeeds(files)
+	addForeignCorpus(files)
 	return files
 }
 

@@ -3,7 +3,6 @@ package replaycorpus
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,7 +28,7 @@ func (c xorCodec) encoding() string { return "binary/xor-" + c.name }
 func (c xorCodec) Encode(ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
 	out := make([]*commonpb.Payload, len(ps))
 	for i, p := range ps {
-		data, err := proto.Marshal(p)
+		data, err := proto.MarshalOptions{Deterministic: true}.Marshal(p)
 		if err != nil {
 			return nil, err
 		}
@@ -67,8 +66,7 @@ var (
 
 // sealed returns h with every payload the builder wrote passed through
 // codec, as a worker with that codec would have recorded it.
-func sealed(t *testing.T, h *historypb.History, codec converter.PayloadCodec) *historypb.History {
-	t.Helper()
+func sealed(h *historypb.History, codec converter.PayloadCodec) *historypb.History {
 	h = proto.Clone(h).(*historypb.History)
 	for _, e := range h.GetEvents() {
 		for _, ps := range []*commonpb.Payloads{
@@ -81,7 +79,7 @@ func sealed(t *testing.T, h *historypb.History, codec converter.PayloadCodec) *h
 			}
 			enc, err := codec.Encode(ps.Payloads)
 			if err != nil {
-				t.Fatal(err)
+				panic(err)
 			}
 			ps.Payloads = enc
 		}
@@ -89,35 +87,28 @@ func sealed(t *testing.T, h *historypb.History, codec converter.PayloadCodec) *h
 	return h
 }
 
-// foreignCorpus writes a corpus as someone else might have: two
+// foreignDir is a corpus as someone else might have written it: two
 // directories sealed with two codecs, manifests giving only file and
 // expectation.
 //
 //	a/  manifest: data_converter alpha; order.json passes, notify.json
 //	    "fail" (any kind), legacy.json is sealed with beta and says so
 //	b/  manifest without converter: Options.PathConverters picks beta
-func foreignCorpus(t *testing.T) string {
-	t.Helper()
-	root := t.TempDir()
-	write := func(rel string, data []byte) {
-		path := filepath.Join(root, rel)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("a/order.json", cliJSON(sealed(t, orderEvents(), alphaCodec)))
-	write("a/notify.json", cliJSON(sealed(t, orderV2History(), alphaCodec)))
-	write("a/legacy.json", cliJSON(sealed(t, orderEvents(), betaCodec)))
-	write("a/manifest.json", []byte(`{"version": 1, "data_converter": "alpha", "histories": [
+const foreignDir = "testdata/foreign"
+
+// addForeignCorpus adds the files of foreignDir to the generated testdata.
+func addForeignCorpus(files map[string][]byte) {
+	files[foreignDir+"/a/order.json"] = cliJSON(sealed(orderEvents(), alphaCodec))
+	files[foreignDir+"/a/notify.json"] = cliJSON(sealed(orderV2History(), alphaCodec))
+	files[foreignDir+"/a/legacy.json"] = cliJSON(sealed(orderEvents(), betaCodec))
+	files[foreignDir+"/a/"+ManifestFile] = []byte(`{"version": 1, "data_converter": "alpha", "histories": [
   {"file": "order.json", "expect": "pass"},
   {"file": "notify.json", "expect": "fail"},
-  {"file": "legacy.json", "expect": "pass", "data_converter": "beta"}]}`))
-	write("b/order.json", cliJSON(sealed(t, orderEvents(), betaCodec)))
-	write("b/manifest.json", []byte(`{"version": 1, "histories": [{"file": "order.json", "expect": "pass"}]}`))
-	return root
+  {"file": "legacy.json", "expect": "pass", "data_converter": "beta"}]}
+`)
+	files[foreignDir+"/b/order.json"] = cliJSON(sealed(orderEvents(), betaCodec))
+	files[foreignDir+"/b/"+ManifestFile] = []byte(`{"version": 1, "histories": [{"file": "order.json", "expect": "pass"}]}
+`)
 }
 
 func foreignOptions(root string) Options {
@@ -134,7 +125,7 @@ func foreignOptions(root string) Options {
 // written through two codecs, picked by the manifest, a manifest entry and
 // a path option, with an entry that expects any failure.
 func TestForeignCorpusTwoConverters(t *testing.T) {
-	root := foreignCorpus(t)
+	root := foreignDir
 	results, err := mustReplayer(t, foreignOptions(root)).ReplayDir(root)
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +153,7 @@ func TestForeignCorpusTwoConverters(t *testing.T) {
 // every sealed history fails, and the failure says the data converter is
 // the likely cause. The any-failure entry still counts as expected.
 func TestWrongConverterGetsAHint(t *testing.T) {
-	root := foreignCorpus(t)
+	root := foreignDir
 	results := mustReplayer(t, orderOptions()).ReplayFiles([]string{filepath.Join(root, "b", "order.json")})
 	e := results[0].Err
 	if e == nil || results[0].Pass {
@@ -185,7 +176,7 @@ func TestWrongConverterGetsAHint(t *testing.T) {
 // TestManifestNamesUnknownConverter: a converter the options lack is a
 // malformed corpus, and the message lists the ones they have.
 func TestManifestNamesUnknownConverter(t *testing.T) {
-	root := foreignCorpus(t)
+	root := foreignDir
 	opts := foreignOptions(root)
 	delete(opts.Converters, "alpha")
 	results := mustReplayer(t, opts).ReplayFiles([]string{filepath.Join(root, "a", "order.json")})
