@@ -205,7 +205,7 @@ type replayJob struct {
 func (r *Replayer) replay(h *historypb.History, job replayJob) (*ReplayError, string) {
 	rep, err := r.acquire(job.conv)
 	if err != nil {
-		return &ReplayError{Kind: Other, WorkflowType: WorkflowType(h), Message: err.Error(), SDKMessage: err.Error(), Err: err}, ""
+		return &ReplayError{Kind: Other, WorkflowType: WorkflowType(h), Message: clip(err.Error(), maxMessage), SDKMessage: err.Error(), Err: err}, ""
 	}
 	logger := &captureLogger{}
 	panicked := false
