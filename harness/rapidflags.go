@@ -20,7 +20,8 @@ import (
 // -rapid.checks under -short, the text of its failure message (the only
 // place it names its seed and fail file), where it writes fail files, and
 // the prefix of its fail-file log lines. TestRapidInternalsGuard fails,
-// naming rapid's version, when any of them moves.
+// naming rapid's version, when any of them moves (docs/architecture.md,
+// "Dependencies on other projects' internals").
 
 const (
 	rapidChecksFlag  = "rapid.checks" // an int

@@ -1,3 +1,5 @@
+//lint:file-ignore U1000 the look-alike types below are read through reflect only
+
 package sim
 
 import (

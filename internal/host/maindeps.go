@@ -16,7 +16,8 @@ import (
 // mainStart calls it through reflect, after checking that hostDeps still
 // fits, so that a Go release that changes it gives an error naming the Go
 // version instead of a build failure. TestMainStartDeps fails when it
-// moves.
+// moves (docs/architecture.md, "Dependencies on other projects'
+// internals").
 
 // mainStart returns the testing.M that runs tests, made by
 // testing.MainStart with hostDeps.
