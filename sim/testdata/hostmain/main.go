@@ -1,6 +1,7 @@
-// Command hostmain runs a scenario outside go test through
-// host.Run (as the simrun CLI does), on two goroutines, and prints each seed's trace fingerprint;
-// TestHostMatchesGoTest compares them with the fingerprints under go test.
+// Command hostmain runs a scenario outside go test through host.Run (as
+// the simrun CLI does), on two goroutines, and prints each seed's trace
+// fingerprint; TestHostMatchesGoTest compares them with the fingerprints
+// under go test.
 package main
 
 import (
