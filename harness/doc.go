@@ -48,6 +48,7 @@
 //
 //	check.go    Check and Find: replay saved plans, search, conclude
 //	rapid.go    the rapid search and the TB that keeps rapid's failure for the report
+//	rapidflags.go  all the harness knows of rapid's internals: flags, -short, messages
 //	gen.go      Swarm and Plans, rapid generators of configurations and plans
 //	shrink.go   Shrink, deterministic delta debugging of a failing plan
 //	fewer.go    the search for the same failure with fewer faults

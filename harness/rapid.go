@@ -1,14 +1,8 @@
 package harness
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -52,7 +46,9 @@ func (s *search) rapidSearch() (*Failure, error) {
 		rt.Fatalf("%s", last.res.Violations[0])
 	}
 	tb := &rapidTB{t: s.t}
-	runRapid(tb, s.cfg, prop)
+	if err := runRapid(tb, s.cfg, prop); err != nil {
+		return nil, err
+	}
 	if s.cfg.planDir == "" {
 		tb.removeNewFailFile()
 	}
@@ -75,53 +71,6 @@ func (s *search) rapidSearch() (*Failure, error) {
 	return f, err
 }
 
-// rapidFlagsMu serialises Checks while they set rapid's flags: rapid
-// reads -rapid.checks and -rapid.seed once, when its Check starts (before
-// the first property call), so the flags are restored as soon as the
-// property first runs.
-var rapidFlagsMu sync.Mutex
-
-// rapidSeedGiven reports whether the user chose rapid's seed, on the
-// command line or in RAPID_SEED; SearchSeed does not override that.
-var rapidSeedGiven = sync.OnceValue(func() bool {
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "rapid.seed" })
-	_, env := envLookup("RAPID_SEED")
-	return given || env
-})
-
-// runRapid runs rapid.Check with -rapid.checks (and -rapid.seed, for a
-// SearchSeed) set for this Check.
-func runRapid(tb *rapidTB, c config, prop func(*rapid.T)) {
-	checks := c.checks
-	if testing.Short() {
-		checks *= 5 // rapid divides by 5 under -short; Checks already did
-	}
-	set := map[string]string{"rapid.checks": strconv.Itoa(checks)}
-	if c.searchSeed != 0 && !rapidSeedGiven() {
-		set["rapid.seed"] = strconv.FormatUint(c.searchSeed, 10)
-	}
-	rapidFlagsMu.Lock()
-	old := map[string]string{}
-	for name, v := range set {
-		if f := flag.Lookup(name); f != nil {
-			old[name] = f.Value.String()
-			_ = f.Value.Set(v) // rapid's own flags: an int and a uint64
-		}
-	}
-	release := sync.OnceFunc(func() {
-		for name, v := range old {
-			_ = flag.Lookup(name).Value.Set(v)
-		}
-		rapidFlagsMu.Unlock()
-	})
-	defer release()
-	rapid.Check(tb, func(rt *rapid.T) {
-		release()
-		prop(rt)
-	})
-}
-
 // rapidTB stands between rapid and the test: rapid's failure goes into
 // the harness's report instead of failing the test directly, and its
 // per-draw logging is kept out of the output unless -rapid.v asks for it.
@@ -139,7 +88,7 @@ func (r *rapidTB) Log(args ...any) {
 
 func (r *rapidTB) Logf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if rapidVerbose() || strings.HasPrefix(msg, "[rapid] ignoring") {
+	if rapidVerbose() || strings.HasPrefix(msg, rapidIgnoringPrefix) {
 		r.t.Log(msg)
 	}
 }
@@ -157,47 +106,3 @@ func (r *rapidTB) Failed() bool                      { return r.failed }
 func (r *rapidTB) Skipf(format string, args ...any)  { r.Errorf("rapid skipped: "+format, args...) }
 func (r *rapidTB) Skip(args ...any)                  { r.Error(args...) }
 func (r *rapidTB) SkipNow()                          { r.Error("rapid skipped the check") }
-
-var (
-	rapidSeedRE     = regexp.MustCompile(`-rapid\.seed=(\d+)`)
-	rapidFailFileRE = regexp.MustCompile(`-rapid\.failfile=("(?:[^"\\]|\\.)*")`)
-)
-
-// reproduction reads rapid's seed and fail file out of its failure
-// message ("To reproduce, specify -run=... -rapid.failfile=... (or
-// -rapid.seed=N)"); rapid exposes them no other way.
-func (r *rapidTB) reproduction() (seed uint64, failfile string) {
-	for _, m := range r.msgs {
-		if sm := rapidSeedRE.FindStringSubmatch(m); sm != nil {
-			seed, _ = strconv.ParseUint(sm[1], 10, 64)
-		}
-		if fm := rapidFailFileRE.FindStringSubmatch(m); fm != nil {
-			failfile, _ = strconv.Unquote(fm[1])
-		}
-	}
-	return seed, failfile
-}
-
-// removeNewFailFile deletes the fail file rapid wrote for this failure,
-// and the directories it made for it, for a Check told to save nothing
-// (PlanDir("")). A fail file rapid replayed is the user's and stays: rapid
-// names a seed only for a failure it found, and wrote, itself.
-func (r *rapidTB) removeNewFailFile() {
-	seed, path := r.reproduction()
-	if seed == 0 || path == "" || os.Remove(path) != nil {
-		return
-	}
-	for dir := filepath.Dir(path); dir != "." && filepath.Base(dir) != ".."; dir = filepath.Dir(dir) {
-		if os.Remove(dir) != nil { // not empty: something else is there
-			return
-		}
-		if filepath.Base(dir) == "testdata" {
-			return
-		}
-	}
-}
-
-func rapidVerbose() bool {
-	f := flag.Lookup("rapid.v")
-	return f != nil && f.Value.String() == "true"
-}

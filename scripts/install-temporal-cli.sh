@@ -4,10 +4,10 @@
 #
 #   TEMPORAL_CLI="$(scripts/install-temporal-cli.sh)"
 #
-# The CLI is built from source with `go install`; the pin is the one DESIGN.md
-# names (newer releases, such as v1.9.1, do not install that way). It stays out of
-# the root go.mod so that importing temporalsim does not pull in the server's
-# dependency graph. When the binary is already there at the pinned version the
+# The CLI is built from source with `go install`; docs/architecture.md ("The
+# replay corpus") says why this pin (newer releases, such as v1.9.1, do not
+# install that way). It stays out of the root go.mod so that importing
+# temporalsim does not pull in the server's dependency graph. When the binary is already there at the pinned version the
 # script only prints the path.
 set -euo pipefail
 

@@ -5,10 +5,13 @@
 #   - the pinned Temporal CLI, staticcheck and actionlint, built with
 #     `go install` into ./.tools/bin (or $TOOLS_BIN);
 #   - Chromium, for the HTML timeline test, and shellcheck, which actionlint
-#     runs on workflow steps, from the distribution's packages.
+#     runs on workflow steps and test.sh runs on the scripts, from the
+#     distribution's packages.
 #
 # Run it as root, or as a user with password-less sudo; without either it
-# says what to install and goes on, and the tests that need Chromium skip.
+# says what to install and goes on. The timeline test (cmd/simrun
+# TestTimelineInBrowser) then fails, saying how to install Chromium, and
+# test.sh's shellcheck gate fails in CI (CI=true) and is skipped elsewhere.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -58,13 +61,13 @@ system_packages() {
 		return
 	fi
 	if ! command -v apt-get >/dev/null; then
-		echo "setup: no apt-get here; install ${want[*]} by hand (the tests that need them skip)" >&2
+		echo "setup: no apt-get here; install ${want[*]} by hand (until then the tests that need them fail)" >&2
 		return
 	fi
 	echo "setup: installing ${want[*]} with apt-get" >&2
 	if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 ||
 		! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}" >&2; then
-		echo "setup: could not install ${want[*]} (need root or password-less sudo); the tests that need them skip" >&2
+		echo "setup: could not install ${want[*]} (need root or password-less sudo); until then the tests that need them fail" >&2
 	fi
 }
 

@@ -8,11 +8,15 @@ import (
 	"unsafe"
 
 	fbclock "github.com/facebookgo/clock"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 )
 
-// envHooks reaches two fields of the SDK test environment that no public
-// API exposes; both are needed to give workflow and activity code one clock.
+// This file is the engine's one dependence on the SDK's internals: it
+// reads unexported fields of the SDK test environment, which no public API
+// exposes, to give workflow and activity code one clock and to end the
+// coroutines of a run the engine stops. docs/architecture.md ("Clock
+// slaving") explains why; engine 2 needs none of it.
 //
 // The test environment keeps workflow time on a mock clock that it moves
 // only when no activity is running, and arms wall-clock timers while
@@ -25,48 +29,117 @@ import (
 // workflow code reads the time or starts a timer. Together these keep
 // workflow.Now() equal to the activity clock after every step.
 //
-// The SDK version is pinned in go.mod; TestEnvHooks fails if an upgrade
-// moves these fields.
+// Every field is looked up once, from the types alone, before the first
+// run: a field that is missing or has changed type is an error naming the
+// SDK version, never a silently skipped step. TestSDKInternalsGuard fails
+// when an SDK upgrade moves one.
+
+// envLayout is where each field the engine reads lives: index paths for
+// reflect.Value.FieldByIndex.
+type envLayout struct {
+	impl []int // TestWorkflowEnvironment.impl, a pointer
+
+	// In the environment implementation (the root's and each child's).
+	mockClock, runningCount, runningWorkflows []int
+	workflowDef, completed, done, doneOnce    []int
+
+	handleEnv []int // in a runningWorkflows handle, the child's environment
+}
+
+var (
+	mockClockType = reflect.TypeFor[*fbclock.Mock]()
+	closerType    = reflect.TypeFor[interface{ Close() }]()
+	doneChanType  = reflect.TypeFor[chan struct{}]()
+	onceType      = reflect.TypeFor[sync.Once]()
+)
+
+// sdkLayout resolves the layout of the SDK's own test environment once.
+var sdkLayout = sync.OnceValues(func() (*envLayout, error) {
+	return resolveEnvLayout(reflect.TypeFor[testsuite.TestWorkflowEnvironment]())
+})
+
+// resolveEnvLayout finds every field the engine reads in env, the type of
+// the SDK's TestWorkflowEnvironment (a test passes look-alike types).
+func resolveEnvLayout(env reflect.Type) (*envLayout, error) {
+	var l envLayout
+	var err error
+	field := func(t reflect.Type, name string, ok func(reflect.Type) bool, want string) []int {
+		if err != nil {
+			return nil
+		}
+		f, found := t.FieldByName(name)
+		switch {
+		case !found:
+			err = fmt.Errorf("field %s.%s not found", t.Name(), name)
+		case !ok(f.Type):
+			err = fmt.Errorf("field %s.%s is %s, want %s", t.Name(), name, f.Type, want)
+		}
+		return f.Index
+	}
+	is := func(want reflect.Type) func(reflect.Type) bool {
+		return func(t reflect.Type) bool { return t == want }
+	}
+	kind := func(k reflect.Kind) func(reflect.Type) bool {
+		return func(t reflect.Type) bool { return t.Kind() == k }
+	}
+	structPtr := func(t reflect.Type) bool { return t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct }
+	l.impl = field(env, "impl", structPtr, "a pointer to a struct")
+	if err == nil {
+		implPtr := env.FieldByIndex(l.impl).Type
+		impl := implPtr.Elem()
+		l.mockClock = field(impl, "mockClock", is(mockClockType), mockClockType.String())
+		l.runningCount = field(impl, "runningCount", kind(reflect.Int), "int")
+		l.workflowDef = field(impl, "workflowDef", func(t reflect.Type) bool {
+			return t.Kind() == reflect.Interface && t.Implements(closerType)
+		}, "an interface with Close()")
+		l.completed = field(impl, "isWorkflowCompleted", kind(reflect.Bool), "bool")
+		l.done = field(impl, "doneChannel", is(doneChanType), "chan struct{}")
+		l.doneOnce = field(impl, "doneChannelOnce", is(onceType), "sync.Once")
+		l.runningWorkflows = field(impl, "runningWorkflows", func(t reflect.Type) bool {
+			return t.Kind() == reflect.Map && structPtr(t.Elem())
+		}, "a map of pointers to structs")
+		if err == nil {
+			handle := impl.FieldByIndex(l.runningWorkflows).Type.Elem().Elem()
+			l.handleEnv = field(handle, "env", is(implPtr), implPtr.String())
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sim: go.temporal.io/sdk %s is not supported: its test environment changed (%v); use the SDK version in temporalsim's go.mod", temporal.SDKVersion, err)
+	}
+	return &l, nil
+}
+
+// envHooks reaches the fields of one test environment.
 type envHooks struct {
-	mock         *fbclock.Mock
-	runningCount *int
-	impl         reflect.Value
-	workflowDef  interface{ Close() }
+	layout           *envLayout
+	mock             *fbclock.Mock
+	runningCount     *int
+	runningWorkflows reflect.Value // the map field, read when used
+	impl             reflect.Value // the environment implementation (a struct)
 }
 
 func hookEnv(env *testsuite.TestWorkflowEnvironment) (*envHooks, error) {
-	implField := reflect.ValueOf(env).Elem().FieldByName("impl")
-	if !implField.IsValid() || implField.Kind() != reflect.Pointer || implField.IsNil() {
-		return nil, fmt.Errorf("sim: unsupported go.temporal.io/sdk version: TestWorkflowEnvironment.impl not found")
+	l, err := sdkLayout()
+	if err != nil {
+		return nil, err
 	}
-	impl := implField.Elem()
-	mockField := impl.FieldByName("mockClock")
-	if !mockField.IsValid() || mockField.Type() != reflect.TypeOf((*fbclock.Mock)(nil)) {
-		return nil, fmt.Errorf("sim: unsupported go.temporal.io/sdk version: test environment mock clock not found")
+	implPtr := reflect.ValueOf(env).Elem().FieldByIndex(l.impl)
+	if implPtr.IsNil() {
+		return nil, fmt.Errorf("sim: go.temporal.io/sdk %s: the test environment has no implementation; create it with WorkflowTestSuite.NewTestWorkflowEnvironment", temporal.SDKVersion)
 	}
-	rcField := impl.FieldByName("runningCount")
-	if !rcField.IsValid() || rcField.Kind() != reflect.Int {
-		return nil, fmt.Errorf("sim: unsupported go.temporal.io/sdk version: test environment running count not found")
+	h := &envHooks{layout: l, impl: implPtr.Elem()}
+	// The three fields sit behind an embedded pointer, nil only if the
+	// environment was not made by the SDK.
+	var fields [3]reflect.Value
+	for i, index := range [][]int{l.mockClock, l.runningCount, l.runningWorkflows} {
+		if fields[i], err = h.impl.FieldByIndexErr(index); err != nil {
+			return nil, fmt.Errorf("sim: go.temporal.io/sdk %s: test environment state: %v", temporal.SDKVersion, err)
+		}
 	}
-	h := &envHooks{
-		mock:         *(**fbclock.Mock)(unsafe.Pointer(mockField.UnsafeAddr())),
-		runningCount: (*int)(unsafe.Pointer(rcField.UnsafeAddr())),
-	}
-	h.impl = impl
+	h.mock = *(**fbclock.Mock)(unsafe.Pointer(fields[0].UnsafeAddr()))
+	h.runningCount = (*int)(unsafe.Pointer(fields[1].UnsafeAddr()))
+	h.runningWorkflows = fields[2]
 	return h, nil
-}
-
-// loadWorkflowDef reads the environment's workflow definition once the
-// workflow has started.
-func (h *envHooks) loadWorkflowDef() {
-	f := h.impl.FieldByName("workflowDef")
-	if !f.IsValid() || f.Kind() != reflect.Interface {
-		return
-	}
-	v := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
-	if c, ok := v.Interface().(interface{ Close() }); ok {
-		h.workflowDef = c
-	}
 }
 
 // pinRunning keeps the environment from skipping workflow time on its own.
@@ -85,9 +158,8 @@ func (h *envHooks) sync() {
 // closeWorkflow ends the workflow's coroutines when the engine stops a
 // stuck run, so they do not outlive it.
 func (h *envHooks) closeWorkflow() {
-	h.loadWorkflowDef()
-	if h.workflowDef != nil {
-		h.workflowDef.Close()
+	if def := readable(h.impl.FieldByIndex(h.layout.workflowDef)); !def.IsNil() {
+		def.Interface().(interface{ Close() }).Close()
 	}
 	h.closeChildren()
 }
@@ -98,42 +170,33 @@ func (h *envHooks) closeWorkflow() {
 // blocked goroutines. On a server they would go on (or be terminated, per
 // the parent close policy); the engine's run is over either way.
 func (h *envHooks) closeChildren() {
-	rw := unexported(h.impl, "runningWorkflows")
-	if !rw.IsValid() || rw.Kind() != reflect.Map {
-		return
-	}
-	iter := rw.MapRange()
+	l := h.layout
+	iter := h.runningWorkflows.MapRange()
 	for iter.Next() {
 		handle := iter.Value()
-		if handle.Kind() != reflect.Pointer || handle.IsNil() {
+		if handle.IsNil() {
 			continue
 		}
-		env := unexported(handle.Elem(), "env")
-		if !env.IsValid() || env.Kind() != reflect.Pointer || env.IsNil() || env.Pointer() == h.impl.Addr().Pointer() {
+		env := handle.Elem().FieldByIndex(l.handleEnv)
+		if env.IsNil() || env.Pointer() == h.impl.Addr().Pointer() {
 			continue
 		}
-		if done := unexported(env.Elem(), "isWorkflowCompleted"); done.IsValid() && done.Kind() == reflect.Bool && done.Bool() {
+		child := env.Elem()
+		if child.FieldByIndex(l.completed).Bool() {
 			continue
 		}
-		if def := unexported(env.Elem(), "workflowDef"); def.IsValid() && def.Kind() == reflect.Interface && !def.IsNil() {
-			if c, ok := def.Interface().(interface{ Close() }); ok {
-				c.Close()
-			}
+		if def := readable(child.FieldByIndex(l.workflowDef)); !def.IsNil() {
+			def.Interface().(interface{ Close() }).Close()
 		}
 		// The child's event loop goroutine waits on its done channel.
-		done, once := unexported(env.Elem(), "doneChannel"), unexported(env.Elem(), "doneChannelOnce")
-		if done.IsValid() && done.Kind() == reflect.Chan && once.IsValid() && once.Type() == reflect.TypeOf(sync.Once{}) {
-			ch := done.Interface().(chan struct{})
-			(*sync.Once)(unsafe.Pointer(once.UnsafeAddr())).Do(func() { close(ch) })
-		}
+		ch := readable(child.FieldByIndex(l.done)).Interface().(chan struct{})
+		once := (*sync.Once)(unsafe.Pointer(child.FieldByIndex(l.doneOnce).UnsafeAddr()))
+		once.Do(func() { close(ch) })
 	}
 }
 
-// unexported returns struct field name of v, readable through Interface.
-func unexported(v reflect.Value, name string) reflect.Value {
-	f := v.FieldByName(name)
-	if !f.IsValid() || !f.CanAddr() {
-		return reflect.Value{}
-	}
+// readable returns the addressable field f with the read-only flag of an
+// unexported field removed, so that Interface works on it.
+func readable(f reflect.Value) reflect.Value {
 	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
 }

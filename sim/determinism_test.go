@@ -11,8 +11,9 @@ import (
 )
 
 // determinismSeeds is how many seeds TestSameSeedSameTrace runs twice;
-// SIM_DETERMINISM_SEEDS overrides it (CI runs the full count under -race
-// and several GOMAXPROCS values).
+// SIM_DETERMINISM_SEEDS overrides it. scripts/test.sh (what CI runs) runs
+// the full count three times: at GOMAXPROCS=1, at GOMAXPROCS=8 and under
+// -race.
 func determinismSeeds(t *testing.T) int {
 	if s := os.Getenv("SIM_DETERMINISM_SEEDS"); s != "" {
 		n, err := strconv.Atoi(s)

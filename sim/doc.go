@@ -15,7 +15,7 @@
 //
 // The same scenario, seed and plan give the byte-identical trace under any
 // GOMAXPROCS, with or without -race, under go test or in a plain program
-// (Host):
+// such as the simrun CLI (TestHostMatchesGoTest):
 //
 //   - Everything random comes from Seed.Stream(name), one PCG stream per
 //     consumer.
@@ -66,13 +66,13 @@
 // docs/conformance.md compares the engine with a real dev server, scenario
 // by scenario, and explains every difference found.
 //
-// Not emulated (the second engine in DESIGN.md addresses these): workflow
-// replay after a worker restart or cache eviction (the test environment
-// never replays), WaitForCancellation on activities (the test environment
-// reports the cancellation to the workflow at once), schedule-to-start
-// timeouts, heartbeat throttling, the activity retry state on errors
-// (RetryState is unspecified), and continue-as-new chains (a run ends with
-// Outcome ContinuedAsNew).
+// Not emulated (engine 2, planned in docs/architecture.md, addresses
+// these): workflow replay after a worker restart or cache eviction (the
+// test environment never replays), WaitForCancellation on activities (the
+// test environment reports the cancellation to the workflow at once),
+// schedule-to-start timeouts, heartbeat throttling, the activity retry
+// state on errors (RetryState is unspecified), and continue-as-new chains
+// (a run ends with Outcome ContinuedAsNew).
 //
 // # Files
 //
@@ -80,6 +80,7 @@
 // profile.go (what faults apply; swarm configurations), scenario.go and
 // world.go (what users write against), run.go (Run), inject.go (timed
 // faults), workflow.go, activity.go and attempt.go (the interceptors that
-// play the server), gate.go, clocksync.go, trace.go, records.go, emit.go,
-// host.go (running outside go test).
+// play the server), gate.go, clocksync.go (the one file that reads the
+// SDK's internals), trace.go, records.go, emit.go. docs/architecture.md
+// describes the engine as a whole.
 package sim

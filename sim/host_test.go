@@ -11,8 +11,8 @@ import (
 )
 
 // TestHostMatchesGoTest runs the same seeds in a plain program (through
-// sim.Host, two bubbles at a time) and under go test, and requires the same
-// trace fingerprints.
+// internal/host, as the simrun CLI does, two bubbles at a time) and under
+// go test, and requires the same trace fingerprints.
 func TestHostMatchesGoTest(t *testing.T) {
 	const n = 40
 	out, err := exec.Command("go", "run", "./testdata/hostmain", fmt.Sprint(n)).CombinedOutput()

@@ -36,8 +36,9 @@ type Options struct {
 
 // Run executes one scenario under one plan with one seed, inside a
 // testing/synctest bubble opened on t, and checks the scenario's
-// properties. Under go test, t is the test's; outside it (the simrun CLI),
-// use Host. The same scenario, seed and plan give the same trace in both.
+// properties. Under go test, t is the test's; outside it, the simrun CLI
+// (cmd/simrun/cli) makes one. The same scenario, seed and plan give the
+// same trace in both.
 //
 // The error is for bad input (a plan that does not fit the scenario, a
 // scenario without Setup); what the workflow did is in the Result.

@@ -21,8 +21,9 @@
 //
 // # Same seed, same trace
 //
-// simrun runs each simulation through sim.Host and sim.Run, the same code
-// go test runs, so `simrun run S -seed N` prints the trace (and
+// simrun runs each simulation through sim.Run on a *testing.T made
+// outside go test (internal/host), the same code go test runs, so
+// `simrun run S -seed N` prints the trace (and
 // trace_sha256) that a test running sim.Run on S's swarm plan for seed N
 // gets. A seed names its plan: without -plan, run, swarm and shrink use
 // the plan the scenario's profile draws for the seed (Profile.SwarmPlan),

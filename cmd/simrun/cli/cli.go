@@ -30,6 +30,7 @@ import (
 
 	"go.temporal.io/sdk/worker"
 
+	"github.com/temporalsim/temporalsim/internal/host"
 	"github.com/temporalsim/temporalsim/replaycorpus"
 	"github.com/temporalsim/temporalsim/sim"
 )
@@ -60,7 +61,8 @@ const (
 // with the command's status: 0 when everything held, 1 when a property
 // failed or a replay was not as expected, 2 for bad usage or input (with a
 // one-line reason on standard error). Commands that simulate run inside
-// sim.Host, so their traces are byte for byte those of go test.
+// a *testing.T made outside go test (internal/host), so their traces are
+// byte for byte those of go test.
 func Main(cfg Config) {
 	// The SDK otherwise hashes the whole executable on the first run of a
 	// process to make a binary checksum, which costs a short command like
@@ -72,7 +74,9 @@ func Main(cfg Config) {
 	if job == nil {
 		os.Exit(code)
 	}
-	sim.Host(job)
+	err := host.Run(job) // returns only when it cannot start
+	fmt.Fprintf(os.Stderr, "%s: %v\n", a.cfg.Command, err)
+	os.Exit(exitUsage)
 }
 
 // job is the part of a command that needs a *testing.T: everything that

@@ -66,7 +66,7 @@ Exits 1 when a run could not be recorded (it did not close in its budget).`)
 		return nil, fmt.Errorf("-out: %w", err)
 	}
 	// Recording runs real workers against a real server: no simulation
-	// bubble, so it runs here rather than inside sim.Host.
+	// bubble, so it runs here rather than inside host.Run.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	srv, err := realserver.Start(ctx, realserver.ServerOptions{Address: *address, CLI: *server, StartTimeout: *timeout})

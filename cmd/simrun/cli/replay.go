@@ -57,7 +57,7 @@ Exits 1 when a history's replay is not what its manifest expects.`)
 	if err != nil {
 		return nil, err
 	}
-	// Replay needs no simulation bubble: it runs here, outside sim.Host.
+	// Replay needs no simulation bubble: it runs here, outside host.Run.
 	results, err := a.replayFiles(files, *useCatalogue)
 	if err != nil {
 		return nil, err

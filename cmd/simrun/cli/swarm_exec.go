@@ -59,7 +59,7 @@ type swarmReport struct {
 }
 
 // runSwarm runs the units of o on o.parallel goroutines. Each goroutine is
-// a subtest of t (Host's test outside go test), takes units from a shared
+// a subtest of t (host.Run's test outside go test), takes units from a shared
 // channel, and runs each in its own bubble through sim.Run.
 func runSwarm(t *testing.T, o swarmOpts, prog *progress, hooks swarmHooks) *swarmReport {
 	began := time.Now()

@@ -1,6 +1,7 @@
-// Command hostmain runs a scenario outside go test through
-// sim.Host, on two goroutines, and prints each seed's trace fingerprint;
-// TestHostMatchesGoTest compares them with the fingerprints under go test.
+// Command hostmain runs a scenario outside go test through host.Run (as
+// the simrun CLI does), on two goroutines, and prints each seed's trace
+// fingerprint; TestHostMatchesGoTest compares them with the fingerprints
+// under go test.
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/temporalsim/temporalsim/internal/host"
 	"github.com/temporalsim/temporalsim/sim"
 	"github.com/temporalsim/temporalsim/sim/internal/simtest"
 )
@@ -17,7 +19,7 @@ import (
 func main() {
 	sc := simtest.FanOut(4)
 	n, _ := strconv.Atoi(os.Args[1])
-	sim.Host(func(t *testing.T) int {
+	err := host.Run(func(t *testing.T) int {
 		out := make([]string, n+1)
 		var wg sync.WaitGroup
 		for w := 0; w < 2; w++ {
@@ -43,4 +45,6 @@ func main() {
 		}
 		return 0
 	})
+	fmt.Fprintln(os.Stderr, "hostmain:", err)
+	os.Exit(2)
 }
