@@ -56,6 +56,9 @@ type workerGen struct {
 	// crashed is set before kill closes when the worker process died
 	// rather than stopped: its attempts' results never reach the server.
 	crashed bool
+	// fault is the id of the plan's fault that stopped or crashed this
+	// incarnation, set before kill closes.
+	fault int
 }
 
 func newWorkerGen(n int) *workerGen {

@@ -117,6 +117,7 @@ func (e *engine) shutdownWorker(f Fault) {
 	old := e.gen
 	e.gen = newWorkerGen(old.n + 1)
 	e.mu.Unlock()
+	old.fault = f.ID
 	if f.Kind == WorkerCrash {
 		old.crashed = true // a dead process sees no stop channel close
 		close(old.kill)
