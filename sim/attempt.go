@@ -45,19 +45,35 @@ func (e *engine) supervise(ctx context.Context, run *activityRun, call func(cont
 			return nil, finalError(last, run)
 		}
 		e.trace.hold(run.key, time.Now(), Event{Kind: "act.backoff", WF: run.wf, Name: run.typ, ID: run.key, Attempt: n, Detail: delay.String()})
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-run.cancelReq:
-			t.Stop()
-			e.gate.barrier()
-			e.trace.hold(run.key, time.Now(), Event{Kind: "act.canceled", WF: run.wf, Name: run.typ, ID: run.key, Detail: "during backoff"})
-			return nil, temporal.NewCanceledError()
-		case <-e.stop:
-			t.Stop()
-			return nil, errRunOver
+		if err := e.backoff(run, delay); err != nil {
+			return nil, err
 		}
 	}
+}
+
+// backoff waits out the retry delay. A cancellation request and the end
+// of the run can come at the same instant as the retry; the run's end is
+// decided from virtual time after the bubble settles, so it wins the same
+// way every time.
+func (e *engine) backoff(run *activityRun, delay time.Duration) error {
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	canceled := false
+	select {
+	case <-t.C:
+	case <-run.cancelReq:
+		canceled = true
+	case <-e.stop:
+	}
+	e.gate.barrier()
+	switch {
+	case e.runOver(time.Now()):
+		return errRunOver
+	case canceled || run.cancelRequested():
+		e.trace.hold(run.key, time.Now(), Event{Kind: "act.canceled", WF: run.wf, Name: run.typ, ID: run.key, Detail: "during backoff"})
+		return temporal.NewCanceledError()
+	}
+	return nil
 }
 
 var errRunOver = errors.New("sim: run over")
@@ -185,8 +201,6 @@ func (e *engine) watchAttempt(at *attempt, results chan attemptEnd, deadline tim
 		case <-cancelCh:
 			cancelCh = nil
 		case <-e.stop:
-			cancel(errRunOver)
-			return attemptEnd{err: errRunOver}
 		}
 		e.gate.barrier()
 		// Collect whatever else is pending at this instant, in a fixed order.
@@ -205,6 +219,15 @@ func (e *engine) watchAttempt(at *attempt, results chan attemptEnd, deadline tim
 			}
 		}
 		now := time.Now()
+		if e.runOver(now) {
+			// Whatever else happened at this instant, the run is over: the
+			// attempt ends as run-over, the same way every time.
+			if hb != nil {
+				at.hbAck <- struct{}{}
+			}
+			cancel(errRunOver)
+			return attemptEnd{err: errRunOver}
+		}
 		if !lost && !stopped && at.gen.killed() {
 			cancel(errWorkerShutdown)
 			at.workerFault = at.gen.fault

@@ -41,6 +41,11 @@ type engine struct {
 
 	cancelRequested bool // the workflow was asked to cancel (event loop only)
 	closed          bool // the workflow has closed; no more retries
+	// stopAt is the virtual instant at which the run is over: the budget,
+	// or once the workflow closes, the end of the drain. Supervisors decide
+	// from it, not from which of stop and a same-instant event they saw
+	// first, so a run stopped at that instant ends the same way every time.
+	stopAt time.Time
 
 	stop     chan struct{} // closed when the run is over
 	attempts sync.WaitGroup
@@ -80,8 +85,15 @@ func newEngine(w *World, env *testsuite.TestWorkflowEnvironment, hooks *envHooks
 		runs: map[string]*activityRun{}, perWF: map[string]int{}, calls: map[string]int{},
 		laSeen: map[string]int{}, childCalls: map[string]int{},
 		bySDKID: map[string]*activityRun{}, canceledIDs: map[string]bool{},
-		gen: newWorkerGen(1), stop: make(chan struct{}),
+		gen: newWorkerGen(1), stop: make(chan struct{}), stopAt: w.origin.Add(budget),
 	}
+}
+
+// runOver reports whether the run is over at virtual time now.
+func (e *engine) runOver(now time.Time) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return !now.Before(e.stopAt)
 }
 
 // newRun registers a scheduled activity; called from workflow code, so in

@@ -152,6 +152,11 @@ const DrainLimit = time.Hour
 func (e *engine) drain(stuck bool) {
 	e.mu.Lock()
 	e.closed = true
+	if now := time.Now(); stuck {
+		e.stopAt = now
+	} else {
+		e.stopAt = now.Add(DrainLimit)
+	}
 	runs := make([]*activityRun, 0, len(e.runs))
 	for _, k := range sortedKeys(e.runs) {
 		runs = append(runs, e.runs[k])
