@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -32,6 +33,7 @@ type envHooks struct {
 	runningCount *int
 	impl         reflect.Value
 	workflowDef  interface{ Close() }
+	children     []reflect.Value // child workflow environments seen (noteChildren)
 }
 
 func hookEnv(env *testsuite.TestWorkflowEnvironment) (*envHooks, error) {
@@ -96,8 +98,34 @@ func (h *envHooks) closeWorkflow() {
 // the run ends (a parent that closed without waiting for them). The test
 // environment leaves them blocked; a synctest bubble must not end with
 // blocked goroutines. On a server they would go on (or be terminated, per
-// the parent close policy); the engine's run is over either way.
+// the parent close policy); the engine's run is over either way. It also
+// ends the goroutines of child runs that continued as new, which the
+// test environment forgets without ending (noteChildren saw them).
 func (h *envHooks) closeChildren() {
+	h.noteChildren()
+	for _, env := range h.children {
+		if done := unexported(env.Elem(), "isWorkflowCompleted"); !done.IsValid() || done.Kind() != reflect.Bool || !done.Bool() {
+			if def := unexported(env.Elem(), "workflowDef"); def.IsValid() && def.Kind() == reflect.Interface && !def.IsNil() {
+				if c, ok := def.Interface().(interface{ Close() }); ok {
+					c.Close()
+				}
+			}
+		}
+		// The child's event loop goroutine waits on its done channel; a
+		// child that completed has closed it already (the Once says so).
+		done, once := unexported(env.Elem(), "doneChannel"), unexported(env.Elem(), "doneChannelOnce")
+		if done.IsValid() && done.Kind() == reflect.Chan && once.IsValid() && once.Type() == reflect.TypeOf(sync.Once{}) {
+			ch := done.Interface().(chan struct{})
+			(*sync.Once)(unsafe.Pointer(once.UnsafeAddr())).Do(func() { close(ch) })
+		}
+	}
+}
+
+// noteChildren remembers the environment of every child workflow run
+// registered now. The test environment drops a child run that continued
+// as new from its registry without closing its done channel, so the
+// engine must know it from before. Call on the event loop.
+func (h *envHooks) noteChildren() {
 	rw := unexported(h.impl, "runningWorkflows")
 	if !rw.IsValid() || rw.Kind() != reflect.Map {
 		return
@@ -112,19 +140,8 @@ func (h *envHooks) closeChildren() {
 		if !env.IsValid() || env.Kind() != reflect.Pointer || env.IsNil() || env.Pointer() == h.impl.Addr().Pointer() {
 			continue
 		}
-		if done := unexported(env.Elem(), "isWorkflowCompleted"); done.IsValid() && done.Kind() == reflect.Bool && done.Bool() {
-			continue
-		}
-		if def := unexported(env.Elem(), "workflowDef"); def.IsValid() && def.Kind() == reflect.Interface && !def.IsNil() {
-			if c, ok := def.Interface().(interface{ Close() }); ok {
-				c.Close()
-			}
-		}
-		// The child's event loop goroutine waits on its done channel.
-		done, once := unexported(env.Elem(), "doneChannel"), unexported(env.Elem(), "doneChannelOnce")
-		if done.IsValid() && done.Kind() == reflect.Chan && once.IsValid() && once.Type() == reflect.TypeOf(sync.Once{}) {
-			ch := done.Interface().(chan struct{})
-			(*sync.Once)(unsafe.Pointer(once.UnsafeAddr())).Do(func() { close(ch) })
+		if !slices.ContainsFunc(h.children, func(v reflect.Value) bool { return v.Pointer() == env.Pointer() }) {
+			h.children = append(h.children, env)
 		}
 	}
 }

@@ -71,8 +71,11 @@
 // never replays), WaitForCancellation on activities (the test environment
 // reports the cancellation to the workflow at once), schedule-to-start
 // timeouts, heartbeat throttling, the activity retry state on errors
-// (RetryState is unspecified), and continue-as-new chains (a run ends with
-// Outcome ContinuedAsNew).
+// (RetryState is unspecified), and continue-as-new of the workflow under
+// test (its run ends with Outcome ContinuedAsNew). A child workflow that
+// continues as new does run its whole chain: the test environment starts
+// each next run as the same child, the parent gets the last run's result,
+// and the engine ends every run's goroutines with the run.
 //
 // # Files
 //

@@ -71,6 +71,7 @@ func (i *workflowInbound) ExecuteWorkflow(ctx workflow.Context, in *interceptor.
 	ev := Event{Kind: "wf.start", WF: info.WorkflowExecution.ID, Name: info.WorkflowType.Name}
 	var childFault *Fault
 	if info.ParentWorkflowExecution != nil {
+		i.e.hooks.noteChildren()
 		ev.Detail = "parent=" + info.ParentWorkflowExecution.ID
 		if f, ok := i.e.childFault(info.WorkflowType.Name); ok {
 			ev.Fault = f.ID
