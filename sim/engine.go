@@ -38,6 +38,9 @@ type engine struct {
 	// canceledIDs holds cancel requests that came before the run was bound.
 	bySDKID     map[string]*activityRun
 	canceledIDs map[string]bool
+	// signalArgs holds the arguments of signals sent with several, by the
+	// stand-in token sent in their place (inject.go).
+	signalArgs map[string]*commonpb.Payloads
 
 	cancelRequested bool // the workflow was asked to cancel (event loop only)
 	closed          bool // the workflow has closed; no more retries
@@ -84,7 +87,7 @@ func newEngine(w *World, env *testsuite.TestWorkflowEnvironment, hooks *envHooks
 		w: w, env: env, hooks: hooks, trace: newTrace(w.origin), budget: budget,
 		runs: map[string]*activityRun{}, perWF: map[string]int{}, calls: map[string]int{},
 		laSeen: map[string]int{}, childCalls: map[string]int{},
-		bySDKID: map[string]*activityRun{}, canceledIDs: map[string]bool{},
+		bySDKID: map[string]*activityRun{}, canceledIDs: map[string]bool{}, signalArgs: map[string]*commonpb.Payloads{},
 		gen: newWorkerGen(1), stop: make(chan struct{}), stopAt: w.origin.Add(budget),
 	}
 }
