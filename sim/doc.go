@@ -63,6 +63,12 @@
 //     a plain failure (the server rejects it). An activity that does not
 //     heartbeat runs to its end.
 //
+// When a run cannot be ended because goroutines of the SDK test
+// environment or of the engine itself are left blocked, Run returns an
+// error that says so, naming where they wait; it does not report the
+// scenario's code. A run whose own code is left waiting (an activity that
+// ignores its context) still panics with synctest's deadlock message.
+//
 // docs/conformance.md compares the engine with a real dev server, scenario
 // by scenario, and explains every difference found.
 //
