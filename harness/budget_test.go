@@ -156,3 +156,41 @@ func eventAt(es []sim.Event, i int) string {
 	}
 	return "(trace ended)"
 }
+
+// holdNoCleanup is holdWorkflow with the bug the cleanup property is
+// for: a cancelled hold is never released.
+func holdNoCleanup(ctx workflow.Context, in holdInput) (string, error) {
+	ao := workflow.ActivityOptions{StartToCloseTimeout: 2 * time.Hour, HeartbeatTimeout: time.Minute}
+	var res string
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), holdStock, in.Hold).Get(ctx, &res)
+	return res, err
+}
+
+// TestCleanupAfterCancelStillCatchesSkippedCleanup checks that the
+// property, which excuses a cleanup the plan failed for good, still fails
+// a workflow that skips cleanup, even when the plan aims a fault at the
+// cleanup activity it never calls.
+func TestCleanupAfterCancelStillCatchesSkippedCleanup(t *testing.T) {
+	sc := holdScenario(25*time.Minute, 0, 0)
+	setup := sc.Setup
+	sc.Setup = func(w *sim.World) sim.Case {
+		c := setup(w)
+		w.RegisterWorkflow(holdNoCleanup)
+		c.Workflow = holdNoCleanup
+		return c
+	}
+	for _, text := range []string{"f1 workflow-cancel at=30s", "f1 workflow-cancel at=30s\nf2 activity-error target=releaseStock nonretryable"} {
+		plan, err := sim.ParsePlan(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := mustRun(t, sc, 1, plan)
+		failed := false
+		for _, v := range r.Violations {
+			failed = failed || v.Property == "cleanup-after-cancel"
+		}
+		if !failed {
+			t.Errorf("plan %q: cleanup-after-cancel held on a workflow that skips cleanup (violations %v)", text, r.Violations)
+		}
+	}
+}

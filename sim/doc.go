@@ -28,6 +28,10 @@
 //   - Events from activity goroutines are buffered per activity and placed
 //     when the engine releases it; the trace is finally sorted by virtual
 //     time, stably.
+//   - A run stopped by its virtual-time budget (or at the end of the
+//     drain, see DrainLimit) ends every attempt still running as run-over,
+//     decided from virtual time: a heartbeat, a result or a retry at the
+//     same instant does not change how the run ends.
 //
 // # What the engine emulates
 //
@@ -37,6 +41,9 @@
 //   - Retries follow the server's defaults (unlimited attempts, maximum
 //     interval 100x the initial one), not the test environment's (ten
 //     attempts, maximum interval equal to the initial one).
+//   - A heartbeat without details (activity.RecordHeartbeat(ctx)) resets
+//     the heartbeat timeout like any other; as on a server, the next
+//     attempt then finds no heartbeat details.
 //   - Start-to-close, schedule-to-close and heartbeat timeouts end the
 //     attempt at the deadline and are retried as a server retries them;
 //     the test environment only marks a timeout when the activity returns,
