@@ -133,12 +133,30 @@ func TestBudgetStoppedRunsAreDeterministic(t *testing.T) {
 			if a.Outcome == sim.Stuck {
 				stuck++
 			}
+			if v := safetyViolations(a); len(v) > 0 {
+				t.Fatalf("seed %d plan %q: a budget-stopped run of a correct workflow broke %v", s, text, v)
+			}
 		}
 	}
 	if stuck != 2*budgetSeeds {
 		t.Fatalf("%d of %d plans reached the budget; the test needs every one to", stuck, 2*budgetSeeds)
 	}
 	t.Logf("%d runs of %d budget-stopped plans, 0 trace mismatches", runs, stuck)
+}
+
+// safetyViolations lists r's violations of the Safety properties (the
+// scenario's others, such as cleanup, cannot hold on a run the budget
+// stopped).
+func safetyViolations(r *sim.Result) []sim.Violation {
+	var out []sim.Violation
+	for _, v := range r.Violations {
+		for _, p := range harness.Safety() {
+			if v.Property == p.Name {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 func mustRun(t *testing.T, sc *sim.Scenario, seed sim.Seed, plan sim.Plan) *sim.Result {
