@@ -97,5 +97,7 @@
 // world.go (what users write against), run.go (Run), inject.go (timed
 // faults), workflow.go, activity.go and attempt.go (the interceptors that
 // play the server), gate.go, clocksync.go, trace.go, records.go, emit.go,
-// host.go (running outside go test).
+// divergence.go (what differed between two traces, and whose fault),
+// deadlock.go (runs the engine could not end), host.go (running outside
+// go test).
 package sim
