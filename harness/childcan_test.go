@@ -92,3 +92,24 @@ func countEvents(r *sim.Result, kind, name string) int {
 	}
 	return n
 }
+
+// TestChildChainStoppedByTheBudgetEndsCleanly stops the chain in its
+// third run: the run is stuck, and every child run's goroutines end with
+// it (synctest fails the run otherwise), the same way twice.
+func TestChildChainStoppedByTheBudgetEndsCleanly(t *testing.T) {
+	sc := childChainScenario()
+	sc.Budget = 150 * time.Second
+	a, b := mustRun(t, sc, 1, sim.Plan{}), mustRun(t, sc, 1, sim.Plan{})
+	if a.Outcome != sim.Stuck {
+		t.Fatalf("outcome %s, want stuck at the budget", a.Outcome)
+	}
+	if runs := countEvents(a, "wf.start", "tallyWorkflow"); runs != 3 {
+		t.Fatalf("the child ran %d times before the budget, want 3", runs)
+	}
+	if i := sim.FirstDifference(a.Events, b.Events); i >= 0 {
+		t.Fatalf("traces differ at event %d: %s / %s", i, eventAt(a.Events, i), eventAt(b.Events, i))
+	}
+	if v := safetyViolations(a); len(v) > 0 {
+		t.Fatalf("safety: %v", v)
+	}
+}
