@@ -127,7 +127,7 @@ func (f *Failure) writeWhat(b *strings.Builder) {
 	if d := f.Divergence; d != nil {
 		fmt.Fprintf(b, "scenario %s is not deterministic: two runs of the same seed and plan (%s) differ at trace event %d:\n  run 1: %s\n  run 2: %s\n",
 			f.Scenario, how, d.Index, eventOrEnd(d.A), eventOrEnd(d.B))
-		b.WriteString("  find what reads the wall clock, global math/rand, map order or goroutine order\n")
+		b.WriteString(divergenceAdvice(d))
 		return
 	}
 	vs := f.Result.Violations

@@ -60,13 +60,16 @@ type attempt struct {
 	start  time.Time
 	gen    *workerGen
 	faults []Fault
-	hbLoss time.Time     // heartbeats from this time on are lost (zero: none)
-	hb     chan []any    // heartbeats handed to the supervisor
-	hbAck  chan struct{} //
-	done   chan struct{} // closed when the supervisor has decided the attempt
+	hbLoss time.Time      // heartbeats from this time on are lost (zero: none)
+	hb     chan heartbeat // heartbeats handed to the supervisor
+	hbAck  chan struct{}  //
+	done   chan struct{}  // closed when the supervisor has decided the attempt
 	cancel context.CancelCauseFunc
 	ctx    context.Context // the attempt's context as the engine made it
 	sink   eventSink
+	// workerFault is the id of the worker shutdown or crash that cut the
+	// attempt off (set by the supervisor; 0: none).
+	workerFault int
 	// cancelDelivered is set (by the supervisor) when a heartbeat carried
 	// the cancellation; the SDK then reports ctx.Err() as a cancellation.
 	cancelDelivered bool
@@ -87,6 +90,11 @@ func (at *attempt) cancelOnHeartbeat(workflowClosed bool) {
 	at.cancelDelivered = true
 	at.cancel(temporal.NewCanceledError())
 }
+
+// heartbeat is one heartbeat on its way to the supervisor. It is a
+// struct, not the details slice, because a heartbeat without details
+// (a nil slice) is still a heartbeat.
+type heartbeat struct{ details []any }
 
 type attemptKey struct{}
 
@@ -186,7 +194,7 @@ func (o *activityOutbound) RecordHeartbeat(ctx context.Context, details ...any) 
 	// would throttle it on timers of its own and cancel the context on its
 	// own schedule. The supervisor is the server here.
 	select {
-	case at.hb <- details:
+	case at.hb <- heartbeat{details: details}:
 		<-at.hbAck
 	case <-at.done:
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 )
@@ -44,19 +45,35 @@ func (e *engine) supervise(ctx context.Context, run *activityRun, call func(cont
 			return nil, finalError(last, run)
 		}
 		e.trace.hold(run.key, time.Now(), Event{Kind: "act.backoff", WF: run.wf, Name: run.typ, ID: run.key, Attempt: n, Detail: delay.String()})
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-run.cancelReq:
-			t.Stop()
-			e.gate.barrier()
-			e.trace.hold(run.key, time.Now(), Event{Kind: "act.canceled", WF: run.wf, Name: run.typ, ID: run.key, Detail: "during backoff"})
-			return nil, temporal.NewCanceledError()
-		case <-e.stop:
-			t.Stop()
-			return nil, errRunOver
+		if err := e.backoff(run, delay); err != nil {
+			return nil, err
 		}
 	}
+}
+
+// backoff waits out the retry delay. A cancellation request and the end
+// of the run can come at the same instant as the retry; the run's end is
+// decided from virtual time after the bubble settles, so it wins the same
+// way every time.
+func (e *engine) backoff(run *activityRun, delay time.Duration) error {
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	canceled := false
+	select {
+	case <-t.C:
+	case <-run.cancelReq:
+		canceled = true
+	case <-e.stop:
+	}
+	e.gate.barrier()
+	switch {
+	case e.runOver(time.Now()):
+		return errRunOver
+	case canceled || run.cancelRequested():
+		e.trace.hold(run.key, time.Now(), Event{Kind: "act.canceled", WF: run.wf, Name: run.typ, ID: run.key, Detail: "during backoff"})
+		return temporal.NewCanceledError()
+	}
+	return nil
 }
 
 var errRunOver = errors.New("sim: run over")
@@ -101,7 +118,7 @@ func isCanceled(err error) bool {
 // runAttempt runs attempt n and returns how it ended.
 func (e *engine) runAttempt(parent context.Context, run *activityRun, n int, call func(context.Context) (any, error)) attemptEnd {
 	now := time.Now()
-	at := &attempt{run: run, n: n, start: now, gen: e.currentGen(), hb: make(chan []any), hbAck: make(chan struct{}), done: make(chan struct{})}
+	at := &attempt{run: run, n: n, start: now, gen: e.currentGen(), hb: make(chan heartbeat), hbAck: make(chan struct{}), done: make(chan struct{})}
 	at.faults = e.activityFaults(run, n, now)
 	for _, f := range at.faults {
 		if f.Kind == HeartbeatLoss {
@@ -171,11 +188,12 @@ func (e *engine) watchAttempt(at *attempt, results chan attemptEnd, deadline tim
 			next = lastHB.Add(hbTimeout)
 		}
 		timer.Reset(time.Until(next))
-		var hb []any
+		var hb *heartbeat
 		var got *attemptEnd
 		select {
 		case <-timer.C:
-		case hb = <-at.hb:
+		case h := <-at.hb:
+			hb = &h
 		case r := <-results:
 			got = &r
 		case <-killCh:
@@ -183,14 +201,13 @@ func (e *engine) watchAttempt(at *attempt, results chan attemptEnd, deadline tim
 		case <-cancelCh:
 			cancelCh = nil
 		case <-e.stop:
-			cancel(errRunOver)
-			return attemptEnd{err: errRunOver}
 		}
 		e.gate.barrier()
 		// Collect whatever else is pending at this instant, in a fixed order.
 		if hb == nil {
 			select {
-			case hb = <-at.hb:
+			case h := <-at.hb:
+				hb = &h
 			default:
 			}
 		}
@@ -202,8 +219,18 @@ func (e *engine) watchAttempt(at *attempt, results chan attemptEnd, deadline tim
 			}
 		}
 		now := time.Now()
+		if e.runOver(now) {
+			// Whatever else happened at this instant, the run is over: the
+			// attempt ends as run-over, the same way every time.
+			if hb != nil {
+				at.hbAck <- struct{}{}
+			}
+			cancel(errRunOver)
+			return attemptEnd{err: errRunOver}
+		}
 		if !lost && !stopped && at.gen.killed() {
 			cancel(errWorkerShutdown)
+			at.workerFault = at.gen.fault
 			if at.gen.crashed {
 				lost = true
 				e.trace.hold(run.key, now, Event{Kind: "act.lost", WF: run.wf, Name: run.typ, ID: run.key, Attempt: at.n, Detail: "worker " + itoa(at.gen.n) + " crashed; result will not be reported"})
@@ -221,7 +248,7 @@ func (e *engine) watchAttempt(at *attempt, results chan attemptEnd, deadline tim
 		if hb != nil {
 			if !lost {
 				lastHB = now
-				e.recordHeartbeat(at, hb, now)
+				e.recordHeartbeat(at, hb.details, now)
 			}
 			at.hbAck <- struct{}{}
 		}
@@ -236,7 +263,7 @@ func (e *engine) watchAttempt(at *attempt, results chan attemptEnd, deadline tim
 
 // timedOut ends an attempt with a timeout; a heartbeat that arrives at the
 // same instant is too late and is released unrecorded.
-func (e *engine) timedOut(at *attempt, t enumspb.TimeoutType, hb []any) attemptEnd {
+func (e *engine) timedOut(at *attempt, t enumspb.TimeoutType, hb *heartbeat) attemptEnd {
 	if hb != nil {
 		at.hbAck <- struct{}{}
 	}
@@ -245,7 +272,13 @@ func (e *engine) timedOut(at *attempt, t enumspb.TimeoutType, hb []any) attemptE
 
 func (e *engine) recordHeartbeat(at *attempt, details []any, now time.Time) {
 	run := at.run
-	p, err := e.w.dc.ToPayloads(details...)
+	// The SDK sends no details for a heartbeat without any (or with one
+	// nil), and the server then keeps none: the next attempt sees none.
+	var p *commonpb.Payloads
+	var err error
+	if len(details) > 1 || (len(details) == 1 && details[0] != nil) {
+		p, err = e.w.dc.ToPayloads(details...)
+	}
 	run.mu.Lock()
 	if err == nil {
 		run.hbDetail, run.hbValues = p, details

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -116,6 +117,7 @@ type envHooks struct {
 	runningCount     *int
 	runningWorkflows reflect.Value // the map field, read when used
 	impl             reflect.Value // the environment implementation (a struct)
+	children         []reflect.Value // child workflow environments seen (noteChildren)
 }
 
 func hookEnv(env *testsuite.TestWorkflowEnvironment) (*envHooks, error) {
@@ -168,8 +170,32 @@ func (h *envHooks) closeWorkflow() {
 // the run ends (a parent that closed without waiting for them). The test
 // environment leaves them blocked; a synctest bubble must not end with
 // blocked goroutines. On a server they would go on (or be terminated, per
-// the parent close policy); the engine's run is over either way.
+// the parent close policy); the engine's run is over either way. It also
+// ends the goroutines of child runs that continued as new, which the
+// test environment forgets without ending (noteChildren saw them).
 func (h *envHooks) closeChildren() {
+	h.noteChildren()
+	l := h.layout
+	for _, env := range h.children {
+		child := env.Elem()
+		if !child.FieldByIndex(l.completed).Bool() {
+			if def := readable(child.FieldByIndex(l.workflowDef)); !def.IsNil() {
+				def.Interface().(interface{ Close() }).Close()
+			}
+		}
+		// The child's event loop goroutine waits on its done channel; a
+		// child that completed has closed it already (the Once says so).
+		ch := readable(child.FieldByIndex(l.done)).Interface().(chan struct{})
+		once := (*sync.Once)(unsafe.Pointer(child.FieldByIndex(l.doneOnce).UnsafeAddr()))
+		once.Do(func() { close(ch) })
+	}
+}
+
+// noteChildren remembers the environment of every child workflow run
+// registered now. The test environment drops a child run that continued
+// as new from its registry without closing its done channel, so the
+// engine must know it from before. Call on the event loop.
+func (h *envHooks) noteChildren() {
 	l := h.layout
 	iter := h.runningWorkflows.MapRange()
 	for iter.Next() {
@@ -181,17 +207,9 @@ func (h *envHooks) closeChildren() {
 		if env.IsNil() || env.Pointer() == h.impl.Addr().Pointer() {
 			continue
 		}
-		child := env.Elem()
-		if child.FieldByIndex(l.completed).Bool() {
-			continue
+		if !slices.ContainsFunc(h.children, func(v reflect.Value) bool { return v.Pointer() == env.Pointer() }) {
+			h.children = append(h.children, env)
 		}
-		if def := readable(child.FieldByIndex(l.workflowDef)); !def.IsNil() {
-			def.Interface().(interface{ Close() }).Close()
-		}
-		// The child's event loop goroutine waits on its done channel.
-		ch := readable(child.FieldByIndex(l.done)).Interface().(chan struct{})
-		once := (*sync.Once)(unsafe.Pointer(child.FieldByIndex(l.doneOnce).UnsafeAddr()))
-		once.Do(func() { close(ch) })
 	}
 }
 

@@ -28,6 +28,10 @@
 //   - Events from activity goroutines are buffered per activity and placed
 //     when the engine releases it; the trace is finally sorted by virtual
 //     time, stably.
+//   - A run stopped by its virtual-time budget (or at the end of the
+//     drain, see DrainLimit) ends every attempt still running as run-over,
+//     decided from virtual time: a heartbeat, a result or a retry at the
+//     same instant does not change how the run ends.
 //
 // # What the engine emulates
 //
@@ -37,6 +41,9 @@
 //   - Retries follow the server's defaults (unlimited attempts, maximum
 //     interval 100x the initial one), not the test environment's (ten
 //     attempts, maximum interval equal to the initial one).
+//   - A heartbeat without details (activity.RecordHeartbeat(ctx)) resets
+//     the heartbeat timeout like any other; as on a server, the next
+//     attempt then finds no heartbeat details.
 //   - Start-to-close, schedule-to-close and heartbeat timeouts end the
 //     attempt at the deadline and are retried as a server retries them;
 //     the test environment only marks a timeout when the activity returns,
@@ -63,6 +70,12 @@
 //     a plain failure (the server rejects it). An activity that does not
 //     heartbeat runs to its end.
 //
+// When a run cannot be ended because goroutines of the SDK test
+// environment or of the engine itself are left blocked, Run returns an
+// error that says so, naming where they wait; it does not report the
+// scenario's code. A run whose own code is left waiting (an activity that
+// ignores its context) still panics with synctest's deadlock message.
+//
 // docs/conformance.md compares the engine with a real dev server, scenario
 // by scenario, and explains every difference found.
 //
@@ -71,8 +84,12 @@
 // test environment never replays), WaitForCancellation on activities (the
 // test environment reports the cancellation to the workflow at once),
 // schedule-to-start timeouts, heartbeat throttling, the activity retry
-// state on errors (RetryState is unspecified), and continue-as-new chains
-// (a run ends with Outcome ContinuedAsNew).
+// state on errors (RetryState is unspecified), and continue-as-new of the
+// workflow under test (its run ends with Outcome ContinuedAsNew). A child
+// workflow that continues as new does run its whole chain: the test
+// environment starts each next run as the same child, the parent gets the
+// last run's result, and the engine ends every run's goroutines with the
+// run.
 //
 // # Files
 //
@@ -81,6 +98,8 @@
 // world.go (what users write against), run.go (Run), inject.go (timed
 // faults), workflow.go, activity.go and attempt.go (the interceptors that
 // play the server), gate.go, clocksync.go (the one file that reads the
-// SDK's internals), trace.go, records.go, emit.go. docs/architecture.md
-// describes the engine as a whole.
+// SDK's internals), trace.go, records.go, emit.go, divergence.go (what
+// differed between two traces, and whose fault), deadlock.go (runs the
+// engine could not end). docs/architecture.md describes the engine as a
+// whole.
 package sim

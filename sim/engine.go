@@ -38,9 +38,17 @@ type engine struct {
 	// canceledIDs holds cancel requests that came before the run was bound.
 	bySDKID     map[string]*activityRun
 	canceledIDs map[string]bool
+	// signalArgs holds the arguments of signals sent with several, by the
+	// stand-in token sent in their place (inject.go).
+	signalArgs map[string]*commonpb.Payloads
 
 	cancelRequested bool // the workflow was asked to cancel (event loop only)
 	closed          bool // the workflow has closed; no more retries
+	// stopAt is the virtual instant at which the run is over: the budget,
+	// or once the workflow closes, the end of the drain. Supervisors decide
+	// from it, not from which of stop and a same-instant event they saw
+	// first, so a run stopped at that instant ends the same way every time.
+	stopAt time.Time
 
 	stop     chan struct{} // closed when the run is over
 	attempts sync.WaitGroup
@@ -56,6 +64,9 @@ type workerGen struct {
 	// crashed is set before kill closes when the worker process died
 	// rather than stopped: its attempts' results never reach the server.
 	crashed bool
+	// fault is the id of the plan's fault that stopped or crashed this
+	// incarnation, set before kill closes.
+	fault int
 }
 
 func newWorkerGen(n int) *workerGen {
@@ -76,9 +87,16 @@ func newEngine(w *World, env *testsuite.TestWorkflowEnvironment, hooks *envHooks
 		w: w, env: env, hooks: hooks, trace: newTrace(w.origin), budget: budget,
 		runs: map[string]*activityRun{}, perWF: map[string]int{}, calls: map[string]int{},
 		laSeen: map[string]int{}, childCalls: map[string]int{},
-		bySDKID: map[string]*activityRun{}, canceledIDs: map[string]bool{},
-		gen: newWorkerGen(1), stop: make(chan struct{}),
+		bySDKID: map[string]*activityRun{}, canceledIDs: map[string]bool{}, signalArgs: map[string]*commonpb.Payloads{},
+		gen: newWorkerGen(1), stop: make(chan struct{}), stopAt: w.origin.Add(budget),
 	}
+}
+
+// runOver reports whether the run is over at virtual time now.
+func (e *engine) runOver(now time.Time) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return !now.Before(e.stopAt)
 }
 
 // newRun registers a scheduled activity; called from workflow code, so in

@@ -197,6 +197,9 @@ func TestFaultWorkerShutdownCancelsAfterGraceAndServerRetries(t *testing.T) {
 	require.Len(t, start, 1, dump(r))
 	require.Equal(t, int64(36_000), start[0].T)
 	require.Equal(t, Completed, r.Outcome)
+	atts := r.Activities[0].Attempts
+	require.Equal(t, []int{1}, atts[0].Faults, "the shutdown that ended attempt 1")
+	require.Empty(t, atts[1].Faults)
 }
 
 func TestFaultWorkerShutdownGraceLetsAttemptFinish(t *testing.T) {
@@ -208,6 +211,7 @@ func TestFaultWorkerShutdownGraceLetsAttemptFinish(t *testing.T) {
 	require.Equal(t, int64(60_000), end[0].T)
 	require.Empty(t, find(r, "act.start", "attempt=2"), dump(r))
 	require.Equal(t, Completed, r.Outcome)
+	require.Empty(t, r.Activities[0].Attempts[0].Faults, "the attempt finished within the grace period")
 }
 
 func TestFaultWorkerCrashLosesAttemptAndServerRetries(t *testing.T) {
@@ -224,6 +228,7 @@ func TestFaultWorkerCrashLosesAttemptAndServerRetries(t *testing.T) {
 	require.Equal(t, int64(84_000), end[0].T)
 	require.Len(t, find(r, "act.start", "attempt=2", "worker=2"), 1, dump(r))
 	require.Equal(t, Completed, r.Outcome)
+	require.Equal(t, []int{1}, r.Activities[0].Attempts[0].Faults, "the crash that lost attempt 1")
 }
 
 func TestFaultCodecFailureWindow(t *testing.T) {

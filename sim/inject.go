@@ -2,8 +2,10 @@ package sim
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -28,14 +30,7 @@ func (e *engine) scheduleTimedFaults() error {
 			if err != nil {
 				return fmt.Errorf("fault f%d: %w", f.ID, err)
 			}
-			fire = func() {
-				e.trace.add(time.Now(), Event{Kind: "fault", Fault: f.ID, Name: string(f.Kind), Detail: f.Target})
-				var arg any
-				if len(args) > 0 {
-					arg = args[0]
-				}
-				e.env.SignalWorkflow(f.Target, arg)
-			}
+			fire = func() { e.sendSignal(f, args) }
 		case Update:
 			args, err := e.w.decode(f.Target, f.Value)
 			if err != nil {
@@ -68,6 +63,52 @@ func (e *engine) scheduleTimedFaults() error {
 		}, at)
 	}
 	return nil
+}
+
+// signalToken starts the stand-in argument of a signal sent with several
+// arguments (see sendSignal).
+const signalToken = "temporalsim-signal-args:"
+
+// sendSignal signals the workflow. The test environment sends one
+// argument; a signal with several is sent with a stand-in token that the
+// engine's outermost workflow interceptor swaps for the real arguments,
+// so every user interceptor and the workflow see them all.
+func (e *engine) sendSignal(f Fault, args []any) {
+	e.trace.add(time.Now(), Event{Kind: "fault", Fault: f.ID, Name: string(f.Kind), Detail: f.Target})
+	var arg any
+	switch {
+	case len(args) == 1:
+		arg = args[0]
+	case len(args) > 1:
+		p, err := e.w.dc.ToPayloads(args...)
+		if err != nil {
+			e.trace.add(time.Now(), Event{Kind: "signal.unsent", Fault: f.ID, Name: f.Target, Result: "encode-error"})
+			return
+		}
+		token := signalToken + "f" + itoa(f.ID)
+		e.mu.Lock()
+		e.signalArgs[token] = p
+		e.mu.Unlock()
+		arg = token
+	}
+	e.env.SignalWorkflow(f.Target, arg)
+}
+
+// signalArgsFor returns the arguments a stand-in token sent by sendSignal
+// stands for, or nil when p is an ordinary signal argument.
+func (e *engine) signalArgsFor(p *commonpb.Payloads) *commonpb.Payloads {
+	if len(p.GetPayloads()) != 1 {
+		return nil
+	}
+	var token string
+	if e.w.dc.FromPayloads(p, &token) != nil || !strings.HasPrefix(token, signalToken) {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	args := e.signalArgs[token]
+	delete(e.signalArgs, token)
+	return args
 }
 
 func (e *engine) sendUpdate(f Fault, args []any) {
@@ -117,6 +158,7 @@ func (e *engine) shutdownWorker(f Fault) {
 	old := e.gen
 	e.gen = newWorkerGen(old.n + 1)
 	e.mu.Unlock()
+	old.fault = f.ID
 	if f.Kind == WorkerCrash {
 		old.crashed = true // a dead process sees no stop channel close
 		close(old.kill)

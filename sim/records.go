@@ -43,8 +43,10 @@ type AttemptRecord struct {
 	Start, End time.Duration // virtual offsets
 	Result     string        // "ok", an error type (see ErrorType), or "timeout:KIND"
 	Retryable  bool          // the server would retry after this result (attempt limits aside)
-	Faults     []int         // ids of the faults that hit it
-	Worker     int           // the worker incarnation it ran on
+	// Faults lists the ids of the faults that hit it: those aimed at the
+	// attempt, then the worker shutdown or crash that cut it off.
+	Faults []int
+	Worker int // the worker incarnation it ran on
 }
 
 func (p retryPolicy) export() RetryPolicy {
@@ -59,6 +61,9 @@ func (e *engine) record(run *activityRun, at *attempt, end attemptEnd, result st
 	}
 	for _, f := range at.faults {
 		rec.Faults = append(rec.Faults, f.ID)
+	}
+	if at.workerFault != 0 {
+		rec.Faults = append(rec.Faults, at.workerFault)
 	}
 	run.mu.Lock()
 	run.attempts = append(run.attempts, rec)

@@ -41,7 +41,9 @@ type Options struct {
 // same trace in both.
 //
 // The error is for bad input (a plan that does not fit the scenario, a
-// scenario without Setup); what the workflow did is in the Result.
+// scenario without Setup), or says that the engine could not end the run
+// (its own goroutines or the SDK test environment's were left blocked);
+// what the workflow did is in the Result.
 func Run(t *testing.T, sc *Scenario, seed Seed, plan Plan, opts *Options) (*Result, error) {
 	if sc == nil || sc.Setup == nil {
 		return nil, errors.New("sim: scenario has no Setup")
@@ -72,12 +74,29 @@ func Run(t *testing.T, sc *Scenario, seed Seed, plan Plan, opts *Options) (*Resu
 		}
 		panic(fmt.Sprintf("sim: scenario %s seed %d ran past its wall-clock budget of %s outside virtual time; goroutines:\n%s", sc.Name, seed, o.WallBudget, stacks))
 	})
-	synctest.Test(t, func(*testing.T) {
-		res, err = runInBubble(sc, seed, plan, o)
-	})
-	close(done)
-	watchdog.Stop()
+	defer func() {
+		close(done)
+		watchdog.Stop()
+	}()
+	if derr := runBubble(t, sc, seed, func() { res, err = runInBubble(sc, seed, plan, o) }); derr != nil {
+		return nil, derr
+	}
 	return res, err
+}
+
+// runBubble runs f in a synctest bubble on t. A bubble that ends with
+// only the engine's or the SDK's goroutines blocked is reported as an
+// error that says so (engineDeadlock); any other panic goes on.
+func runBubble(t *testing.T, sc *Scenario, seed Seed, f func()) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if err = engineDeadlock(sc, seed, p, allStacks()); err == nil {
+				panic(p)
+			}
+		}
+	}()
+	synctest.Test(t, func(*testing.T) { f() })
+	return nil
 }
 
 func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error) {
@@ -153,6 +172,11 @@ const DrainLimit = time.Hour
 func (e *engine) drain(stuck bool) {
 	e.mu.Lock()
 	e.closed = true
+	if now := time.Now(); stuck {
+		e.stopAt = now
+	} else {
+		e.stopAt = now.Add(DrainLimit)
+	}
 	runs := make([]*activityRun, 0, len(e.runs))
 	for _, k := range sortedKeys(e.runs) {
 		runs = append(runs, e.runs[k])

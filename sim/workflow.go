@@ -71,6 +71,7 @@ func (i *workflowInbound) ExecuteWorkflow(ctx workflow.Context, in *interceptor.
 	ev := Event{Kind: "wf.start", WF: info.WorkflowExecution.ID, Name: info.WorkflowType.Name}
 	var childFault *Fault
 	if info.ParentWorkflowExecution != nil {
+		i.e.hooks.noteChildren()
 		ev.Detail = "parent=" + info.ParentWorkflowExecution.ID
 		if f, ok := i.e.childFault(info.WorkflowType.Name); ok {
 			ev.Fault = f.ID
@@ -97,6 +98,9 @@ func (i *workflowInbound) ExecuteWorkflow(ctx workflow.Context, in *interceptor.
 func (i *workflowInbound) HandleSignal(ctx workflow.Context, in *interceptor.HandleSignalInput) error {
 	ctx = workflow.WithValue(ctx, engineKey{}, i.e)
 	i.e.trace.add(time.Now(), Event{Kind: "wf.signal", WF: workflow.GetInfo(ctx).WorkflowExecution.ID, Name: in.SignalName})
+	if args := i.e.signalArgsFor(in.Arg); args != nil {
+		in = &interceptor.HandleSignalInput{SignalName: in.SignalName, Arg: args}
+	}
 	return i.Next.HandleSignal(ctx, in)
 }
 

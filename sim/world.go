@@ -28,7 +28,7 @@ type World struct {
 	plan         Plan
 	interceptors []interceptor.WorkerInterceptor
 	dc           converter.DataConverter
-	decoders     map[string]func(string) (any, error)
+	decoders     map[string]func(string) ([]any, error)
 	values       map[any]any
 
 	firedMu sync.Mutex
@@ -95,7 +95,7 @@ type Registrar interface {
 // the worker and client.
 func NewWorld(seed Seed, plan Plan, clk clock.Clock, r Registrar) *World {
 	return &World{seed: seed, reg: r, clk: clk, origin: clk.Now(), plan: plan,
-		dc: converter.GetDefaultDataConverter(), decoders: map[string]func(string) (any, error){}, values: map[any]any{}}
+		dc: converter.GetDefaultDataConverter(), decoders: map[string]func(string) ([]any, error){}, values: map[any]any{}}
 }
 
 // RegisterWorkflow registers a workflow function.
@@ -150,18 +150,36 @@ func (w *World) DataConverter() converter.DataConverter { return w.dc }
 
 // SetDecoder says how a plan's text value for the signal, update or query
 // called name becomes the Go value sent. Without one the text is sent as a
-// string; an empty value sends no argument.
+// string; an empty value sends no argument. For a message that takes
+// several arguments, use SetArgsDecoder.
 func (w *World) SetDecoder(name string, decode func(value string) (any, error)) {
+	w.decoders[name] = func(value string) ([]any, error) {
+		v, err := decode(value)
+		if err != nil {
+			return nil, err
+		}
+		return []any{v}, nil
+	}
+}
+
+// SetArgsDecoder says how a plan's text value for the signal, update or
+// query called name becomes the arguments sent, in order: for an update
+// handler func(ctx, sku string, qty int), decode returns []any{sku, qty}.
+// A signal sent with several arguments carries them all (as a client of
+// another SDK sends them); a Go workflow's signal channel receives the
+// first, and a workflow interceptor's HandleSignal sees every one. It
+// replaces a SetDecoder for the same name.
+func (w *World) SetArgsDecoder(name string, decode func(value string) ([]any, error)) {
 	w.decoders[name] = decode
 }
 
 func (w *World) decode(name, value string) ([]any, error) {
 	if dec, ok := w.decoders[name]; ok {
-		v, err := dec(value)
+		args, err := dec(value)
 		if err != nil {
 			return nil, fmt.Errorf("decoding value %q for %s: %w", value, name, err)
 		}
-		return []any{v}, nil
+		return args, nil
 	}
 	if value == "" {
 		return nil, nil
