@@ -115,8 +115,8 @@ type envHooks struct {
 	layout           *envLayout
 	mock             *fbclock.Mock
 	runningCount     *int
-	runningWorkflows reflect.Value // the map field, read when used
-	impl             reflect.Value // the environment implementation (a struct)
+	runningWorkflows reflect.Value   // the map field, read when used
+	impl             reflect.Value   // the environment implementation (a struct)
 	children         []reflect.Value // child workflow environments seen (noteChildren)
 }
 
