@@ -25,3 +25,14 @@ func (f *Failure) exactCommand() string {
 	}
 	return f.Commands()[0]
 }
+
+// shrinkFlag is " -sim.shrink" for a failure of -sim.seed or -sim.swarm
+// that -sim.shrink shrank, so its seed's line reports the same run. Such
+// a run is recognised by having no swarm configuration: a seed's swarm
+// plan runs under one, the shrinker's candidates do not.
+func (f *Failure) shrinkFlag() string {
+	if f.Result == nil || f.Result.Config != nil || f.Divergence != nil {
+		return ""
+	}
+	return " -sim.shrink"
+}

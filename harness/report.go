@@ -125,7 +125,8 @@ func (f *Failure) writePlan(b *strings.Builder) {
 }
 
 func (f *Failure) writeWhat(b *strings.Builder) {
-	how := map[Source]string{SourceSearch: fmt.Sprintf("plan %d of the search", f.Plans), SourceSaved: "a saved plan", SourceSeed: "the seed's swarm plan"}[f.Source]
+	how := map[Source]string{SourceSearch: fmt.Sprintf("plan %d of the search", f.Plans), SourceSaved: "a saved plan", SourceSeed: "the seed's swarm plan",
+		SourcePlan: "the plan file", SourceSwarm: fmt.Sprintf("seed %d of the swarm", f.FoundSeed)}[f.Source]
 	if d := f.Divergence; d != nil {
 		fmt.Fprintf(b, "scenario %s is not deterministic: two runs of the same seed and plan (%s) differ at trace event %d:\n  run 1: %s\n  run 2: %s\n",
 			f.Scenario, how, d.Index, eventOrEnd(d.A), eventOrEnd(d.B))
@@ -167,7 +168,7 @@ func (f *Failure) Commands() []string {
 	var out []string
 	switch {
 	case f.Source == SourceSeed || f.Source == SourceSwarm:
-		out = append(out, fmt.Sprintf("%s -sim.seed=%d", test, f.FoundSeed))
+		out = append(out, fmt.Sprintf("%s -sim.seed=%d%s", test, f.FoundSeed, f.shrinkFlag()))
 	case f.Source == SourcePlan && f.planCommand() != "":
 		out = append(out, f.planCommand())
 	case f.Source == SourceSaved || (f.Divergence != nil && f.PlanFile != ""):
