@@ -10,7 +10,9 @@ import (
 // its own: run one plan file, swarm seeds, shrink, write the trace or
 // the HTML timeline, print every trace. Like the flags in options.go
 // they exist only in test binaries and are read when Check runs.
-var runFlags struct {
+var runFlags runFlagSet
+
+type runFlagSet struct {
 	plan    string
 	trace   string
 	html    string
