@@ -48,7 +48,7 @@
 //	-sim.shrink        shrink a failure of -sim.seed, -sim.plan or -sim.swarm (a search always shrinks)
 //	-sim.trace FILE    write the trace (JSON lines) of the named run or of the failure
 //	-sim.html FILE     write the HTML timeline of the named run or of the failure
-//	-sim.v             log the readable trace of every plan run (shrinking's candidates aside)
+//	-sim.v             log the readable trace of every plan run (shrinking's candidates aside; with -v)
 //
 // A failure of -sim.seed, -sim.plan or -sim.swarm is reported as it ran,
 // so its go test line reruns it trace for trace.

@@ -28,7 +28,7 @@ func init() {
 	flag.StringVar(&runFlags.plan, "sim.plan", "", "temporalsim: run this plan `FILE` (a saved plan, or simrun's plan text with -sim.seed) instead of a search")
 	flag.StringVar(&runFlags.trace, "sim.trace", "", "temporalsim: write the trace (JSON lines, as simrun run -trace) of the run -sim.seed or -sim.plan names, or of the failure, to `FILE`")
 	flag.StringVar(&runFlags.html, "sim.html", "", "temporalsim: write the HTML timeline of the run -sim.seed or -sim.plan names, or of the failure, to `FILE`")
-	flag.BoolVar(&runFlags.verbose, "sim.v", false, "temporalsim: log the readable trace of every run")
+	flag.BoolVar(&runFlags.verbose, "sim.v", false, "temporalsim: log the readable trace of every plan run (shown with -v, or when the test fails)")
 	flag.Var(&runFlags.swarm, "sim.swarm", "temporalsim: run the swarm plans of `N` seeds (from -sim.seed, default 1) instead of a search, as simrun swarm does")
 	flag.BoolVar(&runFlags.shrink, "sim.shrink", false, "temporalsim: shrink a failure of -sim.seed, -sim.plan or -sim.swarm (a search always shrinks)")
 }
