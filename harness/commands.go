@@ -36,3 +36,12 @@ func (f *Failure) shrinkFlag() string {
 	}
 	return " -sim.shrink"
 }
+
+// planFileCommand reruns a failure of -sim.plan: its saved plan when it
+// has one, or else the plan file given, shrunk again.
+func (f *Failure) planFileCommand(test string) string {
+	if c := f.planCommand(); c != "" {
+		return c
+	}
+	return fmt.Sprintf("%s -sim.seed=%d -sim.plan=%s -sim.shrink", test, f.FoundSeed, shellQuote(runFlags.plan))
+}

@@ -169,8 +169,8 @@ func (f *Failure) Commands() []string {
 	switch {
 	case f.Source == SourceSeed || f.Source == SourceSwarm:
 		out = append(out, fmt.Sprintf("%s -sim.seed=%d%s", test, f.FoundSeed, f.shrinkFlag()))
-	case f.Source == SourcePlan && f.planCommand() != "":
-		out = append(out, f.planCommand())
+	case f.Source == SourcePlan:
+		out = append(out, f.planFileCommand(test))
 	case f.Source == SourceSaved || (f.Divergence != nil && f.PlanFile != ""):
 		out = append(out, test+"   # replays the saved plan")
 	case f.RapidSeed != 0:

@@ -51,6 +51,14 @@ func TestPlanFlag(t *testing.T) {
 	if got := f.Commands()[0]; !strings.Contains(got, "-sim.seed=7 -sim.plan=saved/") {
 		t.Errorf("first command %q; want the shrunk plan's", got)
 	}
+
+	f, err = harness.Find(t, transfer, harness.PlanDir("")) // shrunk, not saved
+	if err != nil || f == nil || f.PlanFile != "" {
+		t.Fatalf("%v, %v; want the failure shrunk and not saved", f, err)
+	}
+	if got := f.Commands()[0]; !strings.HasSuffix(got, "-sim.seed=7 -sim.plan=deposit.plan -sim.shrink") {
+		t.Errorf("first command %q; want the plan file given, shrunk again", got)
+	}
 }
 
 // TestRunFlagsBadInput checks each misuse of the flags ends in an error
