@@ -59,20 +59,28 @@ func find(t *testing.T, sc *sim.Scenario, opts []Option) (*Failure, *stats, erro
 	}
 	s := &search{t: t, sc: sc, cfg: c, st: &stats{outcomes: map[sim.Outcome]int{}}}
 	var f *Failure
+	mode, err := c.mode()
 	switch {
-	case c.hasSimSeed:
-		f, err = s.oneSeed()
+	case err != nil:
+	case mode != modeSearch:
+		f, err = s.direct(mode)
 	default:
 		if f, err = s.replaySaved(); f == nil && err == nil {
 			f, err = s.rapidSearch()
 		}
 	}
 	if err != nil || f == nil {
+		if err == nil && mode == modeSearch {
+			noRunWritten(s)
+		}
 		return nil, s.st, err
 	}
 	f.Test = t.Name()
-	if f.Source != SourceSaved {
+	if f.Source != SourceSaved && f.PlanFile == "" {
 		s.save(f)
+	}
+	if err := writeFailure(f); err != nil {
+		t.Error(err) // the failure is still reported; the file asked for is not there
 	}
 	return f, s.st, nil
 }
@@ -90,7 +98,7 @@ func (s *search) oneSeed() (*Failure, error) {
 	seed := s.cfg.simSeed
 	cfg, plan := s.sc.Profile.SwarmPlan(seed)
 	tr := s.trial(seed, &cfg, plan)
-	return s.conclude(tr, SourceSeed)
+	return s.settle(tr, SourceSeed)
 }
 
 // trial is one plan run (twice, when checking determinism).
@@ -112,6 +120,7 @@ func (s *search) trial(seed sim.Seed, cfg *sim.SwarmConfig, plan sim.Plan) *tria
 	}
 	tr.res, tr.err = runScenario(s.t, s.sc, seed, plan, &sim.Options{Config: tr.cfg})
 	s.st.add(tr.res)
+	s.logRun(tr.res)
 	if tr.err == nil {
 		tr.err = unregistered(s.sc, tr.res)
 	}

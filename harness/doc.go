@@ -26,9 +26,12 @@
 // property, the plan, a trace excerpt and the commands that reproduce it:
 //
 //	go test ./pkg -run '^TestCheckout$' -rapid.seed=1234
+//	go test ./pkg -run '^TestCheckout$' -sim.seed=3 -sim.plan=testdata/temporalsim/TestCheckout/NAME-3.plan
 //	go run ./cmd/simrun run NAME -seed 3 -plan pkg/testdata/temporalsim/TestCheckout/NAME-3.plan
 //
-// (the simrun line for catalogue scenarios only).
+// (the simrun line for catalogue scenarios only). The second line reruns
+// the reported run trace for trace; add -sim.trace or -sim.html to it to
+// keep the trace or draw the timeline.
 //
 // Flags and environment (they win over options, so CI can scale every
 // check at once):
@@ -36,6 +39,19 @@
 //	-sim.checks N             SIM_CHECKS             plans per Check (default 100, 20 with -short)
 //	-sim.seed S               SIM_SEED               run only seed S's swarm plan, as simrun run -seed S
 //	-sim.checkdeterminism     SIM_CHECK_DETERMINISM  run every plan twice and diff the traces
+//
+// The test binary is also a simrun of its own for the scenarios in the
+// test files (flags only):
+//
+//	-sim.plan FILE     run this plan file (a saved plan; simrun's plan text with -sim.seed)
+//	-sim.swarm N       run the swarm plans of N seeds from -sim.seed (default 1), stop at the first failure
+//	-sim.shrink        shrink a failure of -sim.seed, -sim.plan or -sim.swarm (a search always shrinks)
+//	-sim.trace FILE    write the trace (JSON lines) of the named run or of the failure
+//	-sim.html FILE     write the HTML timeline of the named run or of the failure
+//	-sim.v             log the readable trace of every plan run (shrinking's candidates aside; with -v)
+//
+// A failure of -sim.seed, -sim.plan or -sim.swarm is reported as it ran,
+// so its go test line reruns it trace for trace.
 //
 // rapid's own flags apply too: -rapid.seed and -rapid.failfile reproduce
 // a search, -rapid.v shows every draw. -rapid.checks does not apply: use
@@ -57,5 +73,11 @@
 //	options.go  Option values, -sim.* flags and SIM_* variables
 //	repro.go    module root, package path and simrun invocation for commands
 //	props.go    the property library: Safety, Outcomes, Terminates, ...
+//	props_order.go    Ran, NeverRan, Before (Started, Succeeded, EveryAttempt), CompensationsInReverse
+//	props_effects.go  AtMostOncePerKey, EndedWithin, RejectedUpdateLeavesState
+//	heartbeat.go      TrackHeartbeats and RetryResumedFromHeartbeat
+//	runflags.go direct.go  -sim.plan, -sim.swarm, -sim.shrink and the runs they name
+//	output.go   -sim.trace, -sim.html, -sim.v
+//	commands.go diff.go  the -sim.plan repro line; go-cmp diffs of diverging traces
 //	interceptors*.go  interceptor properties, VerifyInterceptors and CheckInterceptors
 package harness

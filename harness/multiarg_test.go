@@ -14,10 +14,10 @@ import (
 	"github.com/temporalsim/temporalsim/sim"
 )
 
-// cartWorkflow keeps a cart open for an hour: the update addItem takes
+// twoArgCartWorkflow keeps a cart open for an hour: the update addItem takes
 // two arguments, and the signal note (author, text) is read for its
 // author; an audit interceptor records both of its arguments.
-func cartWorkflow(ctx workflow.Context) (string, error) {
+func twoArgCartWorkflow(ctx workflow.Context) (string, error) {
 	items := map[string]int{}
 	var order []string
 	err := workflow.SetUpdateHandler(ctx, "addItem", func(ctx workflow.Context, sku string, qty int) (int, error) {
@@ -109,8 +109,8 @@ func cartScenario() *sim.Scenario {
 			w.SetArgsDecoder("note", splitArgs(false))
 			w.SetArgsDecoder("addItem", splitArgs(true))
 			w.AddInterceptor(&auditInterceptor{w: w, log: log})
-			w.RegisterWorkflow(cartWorkflow)
-			return sim.Case{Workflow: cartWorkflow}
+			w.RegisterWorkflow(twoArgCartWorkflow)
+			return sim.Case{Workflow: twoArgCartWorkflow}
 		},
 		Properties: append(harness.Safety(), harness.Outcomes(sim.Completed), everyMessageArrived()),
 	}

@@ -34,8 +34,8 @@ func att(n int, start, end time.Duration, result string, retryable bool) sim.Att
 	return sim.AttemptRecord{N: n, Start: start, End: end, Result: result, Retryable: retryable}
 }
 
-// faulted marks an attempt as hit by the plan's fault id.
-func faulted(a sim.AttemptRecord, id int) sim.AttemptRecord {
+// hitBy marks an attempt as hit by the plan's fault id.
+func hitBy(a sim.AttemptRecord, id int) sim.AttemptRecord {
 	a.Faults = append(a.Faults, id)
 	return a
 }
@@ -77,9 +77,9 @@ func TestProperties(t *testing.T) {
 		{"cleanup after cancel", harness.CleanupAfterCancel("Cleanup"), cancelled(run(sim.Canceled, 9*s, act("Cleanup", 0, att(1, 5*s, 8*s, "ok", false))), 5*s), ""},
 		{"cleanup before cancel only", harness.CleanupAfterCancel("Cleanup"), cancelled(run(sim.Canceled, 9*s, act("Cleanup", 0, att(1, 0, s, "ok", false))), 5*s), "cancelled at 5s but Cleanup never completed afterwards"},
 		{"cleanup failed", harness.CleanupAfterCancel("Cleanup"), cancelled(run(sim.Canceled, 9*s, act("Cleanup", 1, att(1, 5*s, 8*s, "E", false))), 5*s), "Cleanup never completed"},
-		{"cleanup failed for good by the plan", harness.CleanupAfterCancel("Cleanup"), cancelled(run(sim.Canceled, 9*s, act("Cleanup", 0, faulted(att(1, 5*s, 8*s, "ApplicationError:InjectedFault", false), 2))), 5*s), ""},
-		{"plan fault before the cancel", harness.CleanupAfterCancel("Cleanup"), cancelled(run(sim.Canceled, 9*s, act("Cleanup", 0, faulted(att(1, 0, s, "ApplicationError:InjectedFault", false), 2))), 5*s), "Cleanup never completed"},
-		{"plan fault retried, then cleanup skipped", harness.CleanupAfterCancel("Cleanup"), cancelled(run(sim.Canceled, 9*s, act("Cleanup", 0, faulted(att(1, 5*s, 6*s, "ApplicationError:InjectedFault", true), 2), att(2, 7*s, 8*s, "E", false))), 5*s), "Cleanup never completed"},
+		{"cleanup failed for good by the plan", harness.CleanupAfterCancel("Cleanup"), cancelled(run(sim.Canceled, 9*s, act("Cleanup", 0, hitBy(att(1, 5*s, 8*s, "ApplicationError:InjectedFault", false), 2))), 5*s), ""},
+		{"plan fault before the cancel", harness.CleanupAfterCancel("Cleanup"), cancelled(run(sim.Canceled, 9*s, act("Cleanup", 0, hitBy(att(1, 0, s, "ApplicationError:InjectedFault", false), 2))), 5*s), "Cleanup never completed"},
+		{"plan fault retried, then cleanup skipped", harness.CleanupAfterCancel("Cleanup"), cancelled(run(sim.Canceled, 9*s, act("Cleanup", 0, hitBy(att(1, 5*s, 6*s, "ApplicationError:InjectedFault", true), 2), att(2, 7*s, 8*s, "E", false))), 5*s), "Cleanup never completed"},
 
 		{"terminates in bound", harness.Terminates(time.Minute, time.Minute), run(sim.Completed, 90*s), ""},
 		{"terminates late", harness.Terminates(time.Minute, time.Minute), run(sim.Completed, 3*time.Minute), "ended at 3m0s, later than the fault window (1m0s) plus the bound (1m0s)"},

@@ -55,6 +55,8 @@ type Failure struct {
 type Divergence struct {
 	Index int        // index of the first differing event
 	A, B  *sim.Event // the events there; nil where a trace ended
+	// Diff is a cmp.Diff (-run 1 +run 2) of the events from Index on.
+	Diff string
 }
 
 func diverge(a, b []sim.Event) *Divergence {
@@ -62,7 +64,7 @@ func diverge(a, b []sim.Event) *Divergence {
 	if i < 0 {
 		return nil
 	}
-	d := &Divergence{Index: i}
+	d := &Divergence{Index: i, Diff: eventDiff(a, b, i)}
 	if i < len(a) {
 		d.A = &a[i]
 	}
@@ -123,10 +125,12 @@ func (f *Failure) writePlan(b *strings.Builder) {
 }
 
 func (f *Failure) writeWhat(b *strings.Builder) {
-	how := map[Source]string{SourceSearch: fmt.Sprintf("plan %d of the search", f.Plans), SourceSaved: "a saved plan", SourceSeed: "the seed's swarm plan"}[f.Source]
+	how := map[Source]string{SourceSearch: fmt.Sprintf("plan %d of the search", f.Plans), SourceSaved: "a saved plan", SourceSeed: "the seed's swarm plan",
+		SourcePlan: "the plan file", SourceSwarm: fmt.Sprintf("seed %d of the swarm", f.FoundSeed)}[f.Source]
 	if d := f.Divergence; d != nil {
 		fmt.Fprintf(b, "scenario %s is not deterministic: two runs of the same seed and plan (%s) differ at trace event %d:\n  run 1: %s\n  run 2: %s\n",
 			f.Scenario, how, d.Index, eventOrEnd(d.A), eventOrEnd(d.B))
+		b.WriteString("  the events from there on (-run 1 +run 2):\n" + indent(indent(d.Diff)))
 		b.WriteString(divergenceAdvice(d))
 		return
 	}
@@ -146,8 +150,11 @@ func eventOrEnd(e *sim.Event) string {
 
 // Commands are the lines that reproduce the failure: go test (with an
 // anchored -run and rapid's seed or fail file, or -sim.seed; a saved plan
-// needs neither, as go test replays it first), and, for catalogue
-// scenarios, simrun run on the saved plan. Both run from the module root.
+// needs neither, as go test replays it first), then go test on the plan
+// file with -sim.seed and -sim.plan, which reruns the reported run
+// without a search (add -sim.trace or -sim.html to it), and, for
+// catalogue scenarios, simrun run on the saved plan. All run from the
+// module root.
 func (f *Failure) Commands() []string {
 	pkg, root, _ := packageDir()
 	test := "go test"
@@ -160,8 +167,10 @@ func (f *Failure) Commands() []string {
 	}
 	var out []string
 	switch {
-	case f.Source == SourceSeed:
-		out = append(out, fmt.Sprintf("%s -sim.seed=%d", test, f.FoundSeed))
+	case f.Source == SourceSeed || f.Source == SourceSwarm:
+		out = append(out, fmt.Sprintf("%s -sim.seed=%d%s", test, f.FoundSeed, f.shrinkFlag()))
+	case f.Source == SourcePlan:
+		out = append(out, f.planFileCommand(test))
 	case f.Source == SourceSaved || (f.Divergence != nil && f.PlanFile != ""):
 		out = append(out, test+"   # replays the saved plan")
 	case f.RapidSeed != 0:
@@ -170,6 +179,9 @@ func (f *Failure) Commands() []string {
 		out = append(out, fmt.Sprintf("%s -rapid.failfile=%s", test, shellQuote(f.RapidFailFile)))
 	default:
 		out = append(out, test)
+	}
+	if pc := f.planCommand(); pc != "" && pc != out[0] {
+		out = append(out, pc)
 	}
 	if f.simrun != "" && f.PlanFile != "" {
 		out = append(out, fmt.Sprintf("%s run %s -seed %d -plan %s", f.simrun, f.Scenario, f.Seed, shellQuote(fromRoot(root, f.PlanFile))))

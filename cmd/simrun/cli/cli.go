@@ -15,7 +15,7 @@
 //
 // The files are split by command (list.go, run.go, swarm*.go, shrink.go,
 // replay*.go, record.go, bench*.go), with the HTML timeline in
-// timeline*.go and the plumbing (flags, files, terminals) in the rest.
+// internal/timeline and the plumbing (flags, files, terminals) in the rest.
 package cli
 
 import (

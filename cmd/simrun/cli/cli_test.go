@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"slices"
-	"strings"
 	"testing"
 
 	"go.temporal.io/sdk/workflow"
@@ -57,36 +56,6 @@ func TestParseInterspersed(t *testing.T) {
 	pos, err := fs.parse([]string{"a", "-seed", "3", "b", "--", "-c"})
 	if err != nil || *seed != 3 || !slices.Equal(pos, []string{"a", "b", "-c"}) {
 		t.Fatalf("got %v %v seed %d", pos, err, *seed)
-	}
-}
-
-// TestTimelineOpenSpans lays out a stuck run: an attempt and a workflow
-// that never ended are drawn to the end, and the stop is marked.
-func TestTimelineOpenSpans(t *testing.T) {
-	r := &sim.Result{Scenario: "wf", Outcome: sim.Stuck, Events: []sim.Event{
-		{T: 0, Kind: "wf.start", WF: "wf", Name: "W"},
-		{T: 0, Kind: "act.schedule", WF: "wf", Name: "A", ID: "wf/a0001"},
-		{T: 10, Kind: "act.start", WF: "wf", Name: "A", ID: "wf/a0001", Attempt: 1, Fault: 2},
-		{T: 20, Kind: "fault", Name: "workflow-cancel", Fault: 1},
-		{T: 40, Kind: "run.stuck"},
-	}}
-	tl := layout(r, "simrun run wf -seed 1")
-	var kinds []string
-	for _, l := range tl.Lanes {
-		kinds = append(kinds, l.Kind+":"+l.ID)
-	}
-	if !slices.Equal(kinds, []string{"run:run", "workflow:wf", "activity:wf/a0001"}) {
-		t.Fatalf("lanes %v", kinds)
-	}
-	act := tl.Lanes[2]
-	if len(act.Bars) != 1 || act.Bars[0].Left != "25.000" || act.Bars[0].Width != "75.000" || !strings.Contains(act.Bars[0].Class, "open") {
-		t.Fatalf("open attempt bar %+v", act.Bars)
-	}
-	if wf := tl.Lanes[1]; len(wf.Marks) != 1 || wf.Marks[0].Fault != "f1" || wf.Marks[0].Class != "fault" {
-		t.Fatalf("the cancellation should be a fault mark on the workflow lane: %+v", wf.Marks)
-	}
-	if got := renderTimeline(r, "x"); !bytes.Equal(got, renderTimeline(r, "x")) {
-		t.Fatal("the same result should render the same bytes")
 	}
 }
 

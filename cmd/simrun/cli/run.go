@@ -8,6 +8,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/temporalsim/temporalsim/internal/timeline"
 	"github.com/temporalsim/temporalsim/sim"
 )
 
@@ -96,7 +97,7 @@ func (a *app) writeRunFiles(r *sim.Result, traceFile, htmlFile, repro string) er
 		}
 	}
 	if htmlFile != "" {
-		if err := writeFileAtomic(htmlFile, renderTimeline(r, repro)); err != nil {
+		if err := writeFileAtomic(htmlFile, timeline.HTML(r, repro)); err != nil {
 			return fmt.Errorf("writing timeline: %w", err)
 		}
 	}

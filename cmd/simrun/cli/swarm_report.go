@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/temporalsim/temporalsim/internal/timeline"
 	"github.com/temporalsim/temporalsim/sim"
 )
 
@@ -106,7 +107,7 @@ func (a *app) writeFailure(o swarmOpts, res *seedResult, r *sim.Result) error {
 	res.planFile = path
 	if o.html && r != nil {
 		hpath := filepath.Join(o.outDir, stem+".html")
-		if err := writeFileAtomic(hpath, renderTimeline(r, a.repro(sc, res.seed, ""))); err != nil {
+		if err := writeFileAtomic(hpath, timeline.HTML(r, a.repro(sc, res.seed, ""))); err != nil {
 			return fmt.Errorf("writing %s: %w", hpath, err)
 		}
 	}

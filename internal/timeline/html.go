@@ -1,4 +1,4 @@
-package cli
+package timeline
 
 import (
 	"bytes"
@@ -7,11 +7,11 @@ import (
 	"github.com/temporalsim/temporalsim/sim"
 )
 
-// renderTimeline returns a self-contained HTML page (no scripts, fonts or
+// HTML returns a self-contained HTML page (no scripts, fonts or
 // anything fetched from the network) that draws the run on its virtual
 // time axis. The page depends only on the result, so the same seed gives
 // the same bytes.
-func renderTimeline(r *sim.Result, repro string) []byte {
+func HTML(r *sim.Result, repro string) []byte {
 	var buf bytes.Buffer
 	data := struct {
 		*timeline
@@ -19,7 +19,7 @@ func renderTimeline(r *sim.Result, repro string) []byte {
 	}{layout(r, repro), legend()}
 	if err := timelineTemplate.Execute(&buf, data); err != nil {
 		// The template and its data are ours: an error is a bug here.
-		panic("simrun: rendering timeline: " + err.Error())
+		panic("timeline: rendering: " + err.Error())
 	}
 	return buf.Bytes()
 }
