@@ -227,5 +227,5 @@ func init() {
 	register(entityScenario("entity", "", AccountWorkflow))
 	register(planted(entityScenario("entity/bug-no-handler-wait",
 		"the run continues as new without waiting for AllHandlersFinished, cutting off a reservation whose hold is still running", accountNoHandlerWait),
-		"updates-finish-before-run-ends", ""))
+		"balance-carried", ""))
 }

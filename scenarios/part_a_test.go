@@ -17,7 +17,7 @@ var partA = map[string]map[string]string{
 	"activity-choice":     {"activity-choice/bug-retryable-unknown": "choice-dispatched", "activity-choice/bug-fallback-order": "choice-dispatched"},
 	"cancellation":        {"cancellation/bug-cleanup-on-cancelled-context": "cleanup-after-cancel", "cancellation/bug-cancel-reported-as-failure": "fails-only-when-job-gives-up"},
 	"continue-as-new":     {"continue-as-new/bug-total-dropped": "state-carried", "continue-as-new/bug-skips-failed-page": "state-carried"},
-	"entity":              {"entity/bug-no-handler-wait": "updates-finish-before-run-ends"},
+	"entity":              {"entity/bug-no-handler-wait": "balance-carried"},
 	"concurrent-timers":   {"concurrent-timers/bug-not-rearmed": "timers-fire-on-schedule", "concurrent-timers/bug-lost-notification-fails": "outcome"},
 	"child-workflow":      {"child-workflow/bug-ignores-child-failure": "child-failure-fails-parent"},
 	"retry-policy":        {"retry-policy/bug-wrapped-error": "error-chain-kept", "retry-policy/bug-declined-retried": "attempts-follow-policy", "retry-policy/bug-gives-up-early": "attempts-follow-policy"},
