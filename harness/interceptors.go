@@ -21,8 +21,9 @@ import (
 //
 //   - interceptor-once: every activity attempt, local activity attempt,
 //     workflow execution, signal, update and query the engine delivered
-//     entered the stack exactly once, and no interceptor called next more
-//     than once for one call;
+//     entered the stack exactly once, no interceptor received one the
+//     engine did not deliver (a call an interceptor made itself through
+//     next), and no interceptor called next more than once for one call;
 //   - interceptor-order: calls entered the interceptors outer to inner and
 //     left them inner to outer, and no interceptor called next after it
 //     had returned (next called from a goroutine or coroutine that
@@ -35,7 +36,10 @@ import (
 //     interceptor were still there, unchanged, when it called next (unless
 //     declared), no outbound header was changed after next had sent it,
 //     and the header an activity, local activity or child workflow was
-//     scheduled with is the one its inbound interceptors received;
+//     scheduled with is the one its inbound interceptors received (a
+//     field of the harness's own, VerifyHeader, is written below the
+//     stack, so a layer that drops fields is seen without a header source
+//     in the stack);
 //   - interceptor-heartbeats: every heartbeat the server got passed
 //     through every interceptor's RecordHeartbeat;
 //   - interceptor-cancellation: each interceptor called next with a context

@@ -282,7 +282,7 @@ func plantedBugs() []plantedBug {
 		return func(*sim.World) []fakes.Layer { return []fakes.Layer{{Name: name, Interceptor: i}} }
 	}
 	const coolDown = 20 * time.Second
-	return []plantedBug{
+	return append([]plantedBug{
 		{name: "forgets next on signals", stack: one("Forgetful", &forgetfulSignals{}),
 			property: "interceptor-next", want: "interceptor Forgetful, layer WorkflowInbound, method HandleSignal"},
 		{name: "swallows an activity error", stack: one("Swallower", &errorSwallower{}),
@@ -305,15 +305,15 @@ func plantedBugs() []plantedBug {
 		{name: "hides cancellation from inner interceptors", only: crawlScenario(), stack: func(*sim.World) []fakes.Layer {
 			return []fakes.Layer{{Name: "Detacher", Interceptor: &detacher{}}, {Name: "Inner", Interceptor: &interceptor.WorkerInterceptorBase{}}}
 		}, property: "interceptor-cancellation", want: "interceptor Detacher, layer ActivityInbound, method ExecuteActivity"},
-	}
+	}, oncePlantedBugs()...)
 }
 
 // TestPlantedInterceptorBugsCaught runs each planted bug over the workout
 // and the catalogue, scenario by scenario, until one reports it: within
 // 500 seeds, by the right property, naming the interceptor, the layer and
-// the method.
+// the method. It runs its own seeds whatever -sim.checks, -sim.seed,
+// SIM_CHECKS or SIM_SEED say.
 func TestPlantedInterceptorBugsCaught(t *testing.T) {
-	skipIfSeedsOverridden(t)
 	for _, bug := range plantedBugs() {
 		t.Run(bug.name, func(t *testing.T) {
 			scs := icptCatalogue()
@@ -321,7 +321,7 @@ func TestPlantedInterceptorBugsCaught(t *testing.T) {
 				scs = []*sim.Scenario{bug.only}
 			}
 			for _, sc := range scs {
-				rep, err := harness.CheckInterceptors(t, bug.stack, []*sim.Scenario{sc}, append(bug.decls, harness.InterceptorSeeds(500))...)
+				rep, err := harness.CheckInterceptors(t, bug.stack, []*sim.Scenario{sc}, append(bug.decls, harness.FixedSeeds(500))...)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -343,8 +343,7 @@ func TestPlantedInterceptorBugsCaught(t *testing.T) {
 // TestInterceptorFailureReport shows what a user sees: the violation, the
 // plan and a command that runs the failing seed alone.
 func TestInterceptorFailureReport(t *testing.T) {
-	skipIfSeedsOverridden(t)
-	rep, err := harness.CheckInterceptors(t, plantedBugs()[1].stack, icptCatalogue()[:1], harness.InterceptorSeeds(50))
+	rep, err := harness.CheckInterceptors(t, plantedBugs()[1].stack, icptCatalogue()[:1], harness.FixedSeeds(50))
 	if err != nil {
 		t.Fatal(err)
 	}

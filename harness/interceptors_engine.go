@@ -15,7 +15,10 @@ import (
 // heartbeats it received and which activity each schedule call made.
 
 // checkOnce holds when no interceptor called next twice in one call and
-// everything the engine delivered entered the stack exactly once.
+// everything the engine delivered entered the stack exactly once: no
+// fewer times (something outside the stack stopped it) and no more (an
+// interceptor made a call of its own through next, delivering what the
+// engine never did to the interceptors inside it).
 func (a *icptAnalysis) checkOnce() error {
 	for _, c := range a.calls {
 		nexts := map[string]int{}
@@ -31,86 +34,151 @@ func (a *icptAnalysis) checkOnce() error {
 	return a.deliveredOnce()
 }
 
-// entries counts, per delivery key, the calls that entered the stack's
-// first interceptor.
-func (a *icptAnalysis) entries(m fakes.Method, key func(fakes.ProbeEvent, *icptCall) string) map[string]int {
-	first := a.spec.at(0, m)
-	out := map[string]int{}
+// deliveries are the inbound methods whose calls the engine delivers, by
+// the prefix of their delivery keys.
+var deliveries = []struct {
+	prefix string
+	method fakes.Method
+}{
+	{"act", fakes.ActivityExecute}, {"start", fakes.WorkflowExecute}, {"signal", fakes.WorkflowHandleSignal},
+	{"update", fakes.WorkflowExecuteUpdate}, {"query", fakes.WorkflowHandleQuery},
+}
+
+// entries counts, per layer and delivery key, the calls that entered the
+// layer, and keeps, per key, the first event of a call an interceptor
+// made itself through its next.
+func (a *icptAnalysis) entries() (map[string]map[string]int, map[string]fakes.ProbeEvent) {
+	got, origin := map[string]map[string]int{}, map[string]fakes.ProbeEvent{}
 	for _, c := range a.calls {
-		if c.method != m {
+		k := deliveryKey(c)
+		if k == "" {
 			continue
 		}
+		if first := c.events[0]; first.Origin {
+			if _, ok := origin[k]; !ok {
+				origin[k] = first
+			}
+		}
 		for _, e := range c.events {
-			if e.Enter() && e.Layer == first {
-				out[key(e, c)]++
+			if e.Enter() {
+				if got[e.Layer] == nil {
+					got[e.Layer] = map[string]int{}
+				}
+				got[e.Layer][k]++
 			}
 		}
 	}
-	return out
+	return got, origin
 }
 
-// deliveredOnce compares what the engine delivered with what entered the
-// stack. Interceptors of the scenario's own sit outside the stack; one of
-// them that stops a call shows up here too.
-func (a *icptAnalysis) deliveredOnce() error {
-	attempts := a.entries(fakes.ActivityExecute, func(e fakes.ProbeEvent, c *icptCall) string {
-		return fmt.Sprintf("%s#%d", e.ID, c.attempt)
-	})
-	byWF := func(e fakes.ProbeEvent, _ *icptCall) string { return e.WF }
-	starts, signals, updates := a.entries(fakes.WorkflowExecute, byWF), a.entries(fakes.WorkflowHandleSignal, byWF), a.entries(fakes.WorkflowExecuteUpdate, byWF)
-	queries := 0
-	for _, n := range a.entries(fakes.WorkflowHandleQuery, byWF) {
-		queries += n
+// deliveryKey is what the engine's delivery of c is counted under, and ""
+// for calls the engine does not deliver. Queries are counted together:
+// their probe events do not carry the query's name.
+func deliveryKey(c *icptCall) string {
+	e := c.events[0]
+	switch c.method {
+	case fakes.ActivityExecute:
+		return fmt.Sprintf("act|%s#%d", e.ID, c.attempt)
+	case fakes.WorkflowExecute:
+		return "start|" + e.WF
+	case fakes.WorkflowHandleSignal:
+		return "signal|" + e.WF
+	case fakes.WorkflowExecuteUpdate:
+		return "update|" + e.WF
+	case fakes.WorkflowHandleQuery:
+		return "query|"
 	}
-	want := map[string]int{}
-	var first = map[string]sim.Event{}
+	return ""
+}
+
+// delivered counts, per delivery key, what the engine delivered, with the
+// first engine event of each key; ok is false when the events hold no
+// engine events at all (a replay's, outside a run), and nothing can be
+// compared.
+func (a *icptAnalysis) delivered() (want map[string]int, first map[string]sim.Event, ok bool) {
+	want, first = map[string]int{}, map[string]sim.Event{}
 	note := func(k string, e sim.Event) {
 		if want[k]++; want[k] == 1 {
 			first[k] = e
 		}
 	}
-	wantQueries := 0
 	for _, e := range a.events {
 		switch {
+		case e.Kind == "wf.start":
+			// Faulted child starts and local activity attempts count too:
+			// the engine injects those faults innermost, so they pass
+			// the stack like any other.
+			ok = true
+			note("start|"+e.WF, e)
 		case e.Kind == "act.start":
 			note(fmt.Sprintf("act|%s#%d", e.ID, e.Attempt), e)
-		case e.Kind == "la.end" && e.Fault == 0:
+		case e.Kind == "la.end":
 			note(fmt.Sprintf("act|%s#0", e.ID), e)
-		case e.Kind == "wf.start" && e.Fault == 0:
-			note("start|"+e.WF, e)
 		case e.Kind == "wf.signal":
 			note("signal|"+e.WF, e)
 		case e.Kind == "wf.update":
 			note("update|"+e.WF, e)
 		case e.Kind == "query" && !strings.HasPrefix(e.Name, "__"):
-			wantQueries++
+			note("query|", e)
 		}
 	}
-	got := map[string]int{}
-	for k, n := range attempts {
-		got["act|"+k] = n
+	return want, first, ok
+}
+
+// deliveredOnce compares what the engine delivered with what entered the
+// stack: at its first interceptor exactly once each, and at every other
+// no more often. Interceptors of the scenario's own sit outside the
+// stack; one of them that stops a call shows up here too.
+func (a *icptAnalysis) deliveredOnce() error {
+	want, first, ok := a.delivered()
+	if !ok {
+		return nil
 	}
-	for k, n := range starts {
-		got["start|"+k] = n
+	got, origin := a.entries()
+	outer := a.spec.names[0]
+	keys := sortedKeys(want)
+	for k := range got[outer] {
+		if _, ok := want[k]; !ok {
+			keys = append(keys, k)
+		}
 	}
-	for k, n := range signals {
-		got["signal|"+k] = n
-	}
-	for k, n := range updates {
-		got["update|"+k] = n
-	}
-	for _, k := range sortedKeys(want) {
-		if got[k] != want[k] {
+	slices.Sort(keys)
+	for _, k := range keys {
+		if got[outer][k] < want[k] {
 			e := first[k]
 			what, _, _ := strings.Cut(k, "|")
 			return fmt.Errorf("the engine delivered %d %s (%s at %s) but %d entered the stack at its first interceptor, %s",
-				want[k], deliveryName(what, e), describeDelivery(e), time.Duration(e.T)*time.Millisecond, got[k], a.spec.names[0])
+				want[k], deliveryName(what, e), describeDelivery(e), time.Duration(e.T)*time.Millisecond, got[outer][k], outer)
 		}
 	}
-	if queries != wantQueries && wantQueries > 0 {
-		return fmt.Errorf("the engine answered %d queries but %d entered the stack at its first interceptor, %s", wantQueries, queries, a.spec.names[0])
+	for _, layer := range a.spec.names {
+		for _, k := range sortedKeys(got[layer]) {
+			if n := got[layer][k]; n > want[k] {
+				return a.extraEntry(layer, k, n, want[k], origin)
+			}
+		}
 	}
 	return nil
+}
+
+// extraEntry reports more entries into layer than the engine delivered,
+// blaming the interceptor that made a call of its own through next when
+// there is one.
+func (a *icptAnalysis) extraEntry(layer, k string, n, want int, origin map[string]fakes.ProbeEvent) error {
+	what, _, _ := strings.Cut(k, "|")
+	name := deliveryName(what, sim.Event{})
+	if o, ok := origin[k]; ok {
+		return fmt.Errorf("%s: made a call of its own through next, so %d %s entered interceptor %s where the engine delivered %d (%s)",
+			blame(o), n, name, layer, want, where(o))
+	}
+	m := fakes.ActivityExecute
+	for _, d := range deliveries {
+		if d.prefix == what {
+			m = d.method
+		}
+	}
+	return fmt.Errorf("interceptor %s, layer %s, method %s: %d %s entered it (%s) where the engine delivered %d",
+		layer, m.Interface(), m.Name(), n, name, strings.TrimPrefix(k, what+"|"), want)
 }
 
 func deliveryName(what string, e sim.Event) string {
@@ -124,6 +192,8 @@ func deliveryName(what string, e sim.Event) string {
 		return "workflow execution(s)"
 	case "signal":
 		return "signal(s)"
+	case "query":
+		return "query(s)"
 	}
 	return "update(s)"
 }

@@ -71,6 +71,10 @@ type icptConfig struct {
 	scenarioProps bool
 	only          sim.Seed
 	hasOnly       bool
+	// fixed keeps seeds as the options set them, whatever the command
+	// line or the environment say (for the package's own tests, whose
+	// assertions need their own seeds).
+	fixed bool
 }
 
 func resolveInterceptors(opts []InterceptorOption) (icptConfig, error) {
@@ -80,6 +84,9 @@ func resolveInterceptors(opts []InterceptorOption) (icptConfig, error) {
 	}
 	for _, o := range opts {
 		o.applyInterceptors(&c)
+	}
+	if c.fixed {
+		return c, nil
 	}
 	if v, ok := os.LookupEnv("SIM_CHECKS"); ok {
 		n, err := strconv.Atoi(v)
@@ -235,7 +242,8 @@ func seedList(cfg icptConfig) []sim.Seed {
 
 // withStack copies sc so that its Setup, after the scenario's own, adds the
 // probed stack (inside the scenario's interceptors, since later additions
-// are inner) and the properties that check it.
+// are inner), the header source inside it, and the properties that check
+// it.
 func withStack(sc *sim.Scenario, stack Stack, cfg *icptConfig) *sim.Scenario {
 	cp := *sc
 	if !cfg.scenarioProps {
@@ -254,6 +262,7 @@ func withStack(sc *sim.Scenario, stack Stack, cfg *icptConfig) *sim.Scenario {
 		for _, ic := range fakes.NewRecorder().Wrap(layers...) {
 			w.AddInterceptor(ic)
 		}
+		w.AddInterceptor(&headerSource{}) // innermost: see VerifyHeader
 		props, err := InterceptorProperties(names, cfg.decls...)
 		if err != nil {
 			props = []sim.Property{Property("interceptor-stack", func(*sim.Result) error { return err })}

@@ -103,6 +103,27 @@ func choiceRetryableUnknown(ctx workflow.Context, orderID string) (string, error
 	return runChoice(ctx, act)
 }
 
+// choiceFallsBack is ChoiceWorkflow with a planted bug: when ordering the
+// chosen fruit fails for good, it orders apples instead, which the
+// customer did not ask for.
+func choiceFallsBack(ctx workflow.Context, orderID string) (string, error) {
+	ctx = withChoiceOptions(ctx)
+	choice, err := lookUpOrder(ctx, orderID)
+	if err != nil {
+		return "", err
+	}
+	act, ok := fruitActivities[choice]
+	if !ok {
+		return "", temporal.NewNonRetryableApplicationError(fmt.Sprintf("unknown choice %q", choice), "UnknownChoice", nil)
+	}
+	res, err := runChoice(ctx, act)
+	if err != nil && choice != Apple {
+		workflow.GetLogger(ctx).Warn("order failed, ordering apples", "choice", choice, "error", err)
+		return runChoice(ctx, fruitActivities[Apple])
+	}
+	return res, err
+}
+
 func withChoiceOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
@@ -200,6 +221,10 @@ func choiceScenario(name, bug string, wf any) *sim.Scenario {
 
 func init() {
 	register(choiceScenario("activity-choice", "", ChoiceWorkflow))
-	register(choiceScenario("activity-choice/bug-retryable-unknown",
-		"an unknown choice fails with a retryable ApplicationError, so a workflow retry policy would rerun it until MaximumAttempts", choiceRetryableUnknown))
+	register(planted(choiceScenario("activity-choice/bug-retryable-unknown",
+		"an unknown choice fails with a retryable ApplicationError, so a workflow retry policy would rerun it until MaximumAttempts", choiceRetryableUnknown),
+		"choice-dispatched", "an unknown choice is part of the order (about one seed in four draws one) and the bug is on that branch: no fault is needed to reach it"))
+	register(planted(choiceScenario("activity-choice/bug-fallback-order",
+		"when ordering the chosen fruit fails for good, the workflow orders apples instead", choiceFallsBack),
+		"choice-dispatched", ""))
 }

@@ -170,8 +170,10 @@ func cancellationScenario(name, bug string, wf any) *sim.Scenario {
 
 func init() {
 	register(cancellationScenario("cancellation", "", CancellationWorkflow))
-	register(cancellationScenario("cancellation/bug-cleanup-on-cancelled-context",
-		"the cleanup activity is scheduled on the cancelled workflow context, so it is cancelled before it ever runs", cancellationCleanupOnCancelled))
-	register(cancellationScenario("cancellation/bug-cancel-reported-as-failure",
-		"after cleaning up, the workflow returns a new ApplicationError instead of the cancellation, so a cancelled job ends failed", cancellationReportedAsFailure))
+	register(planted(cancellationScenario("cancellation/bug-cleanup-on-cancelled-context",
+		"the cleanup activity is scheduled on the cancelled workflow context, so it is cancelled before it ever runs", cancellationCleanupOnCancelled),
+		"cleanup-after-cancel", ""))
+	register(planted(cancellationScenario("cancellation/bug-cancel-reported-as-failure",
+		"after cleaning up, the workflow returns a new ApplicationError instead of the cancellation, so a cancelled job ends failed", cancellationReportedAsFailure),
+		"fails-only-when-job-gives-up", ""))
 }

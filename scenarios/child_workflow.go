@@ -180,6 +180,7 @@ func childScenario(name, bug string, wf any) *sim.Scenario {
 
 func init() {
 	register(childScenario("child-workflow", "", OrderParentWorkflow))
-	register(childScenario("child-workflow/bug-ignores-child-failure",
-		"the parent logs a failed child and carries on, returning success for an order that was not paid or not shipped", orderIgnoresChildFailure))
+	register(planted(childScenario("child-workflow/bug-ignores-child-failure",
+		"the parent logs a failed child and carries on, returning success for an order that was not paid or not shipped", orderIgnoresChildFailure),
+		"child-failure-fails-parent", ""))
 }

@@ -100,6 +100,17 @@ func runTimers(ctx workflow.Context, timers []RecurringTimer, horizon time.Durat
 	return failed, nil
 }
 
+// timersFailOnLostNotification is TimersWorkflow with a planted bug: a
+// notification that fails for good fails the workflow, though
+// notifications are best effort.
+func timersFailOnLostNotification(ctx workflow.Context, timers []RecurringTimer, horizon time.Duration) (int, error) {
+	failed, err := runTimers(ctx, timers, horizon, fireEvery)
+	if err == nil && failed > 0 {
+		return failed, temporal.NewApplicationError(fmt.Sprintf("%d notifications failed", failed), "NotifyFailed")
+	}
+	return failed, err
+}
+
 // timersOnceArmed is TimersWorkflow with the planted bug in its timer loop.
 func timersOnceArmed(ctx workflow.Context, timers []RecurringTimer, horizon time.Duration) (int, error) {
 	return runTimers(ctx, timers, horizon, fireOnceArmed)
@@ -196,6 +207,10 @@ func timersScenario(name, bug string, wf any) *sim.Scenario {
 
 func init() {
 	register(timersScenario("concurrent-timers", "", TimersWorkflow))
-	register(timersScenario("concurrent-timers/bug-not-rearmed",
-		"each timer is created once outside its loop, so it is never re-armed: it fires once and every later wait returns at once", timersOnceArmed))
+	register(planted(timersScenario("concurrent-timers/bug-not-rearmed",
+		"each timer is created once outside its loop, so it is never re-armed: it fires once and every later wait returns at once", timersOnceArmed),
+		"timers-fire-on-schedule", "a timer that is never re-armed misses its second firing in every run"))
+	register(planted(timersScenario("concurrent-timers/bug-lost-notification-fails",
+		"a notification that fails for good fails the whole workflow, though notifications are best effort", timersFailOnLostNotification),
+		"outcome", ""))
 }

@@ -92,6 +92,27 @@ func counterDropsTotal(ctx workflow.Context, s CounterState) (int, error) {
 	return s.Total, nil
 }
 
+// counterSkipsFailedPage is CounterWorkflow with a planted bug: a page
+// whose read fails for good is logged and skipped, so the run hands on a
+// total that misses it.
+func counterSkipsFailedPage(ctx workflow.Context, s CounterState) (int, error) {
+	ctx = withCounterOptions(ctx)
+	end := min(s.Next+counterChunk, counterPages)
+	for ; s.Next < end; s.Next++ {
+		var size int
+		if err := workflow.ExecuteActivity(ctx, "PageSize", s.Next).Get(ctx, &size); err != nil {
+			workflow.GetLogger(ctx).Warn("skipping unreadable page", "page", s.Next, "error", err)
+			continue
+		}
+		s.Total += size
+	}
+	if s.Next < counterPages {
+		s.Runs++
+		return 0, workflow.NewContinueAsNewError(ctx, "CounterWorkflow", s)
+	}
+	return s.Total, nil
+}
+
 func withCounterOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
@@ -172,6 +193,10 @@ func continueAsNewScenario(name, bug string, wf any) *sim.Scenario {
 
 func init() {
 	register(continueAsNewScenario("continue-as-new", "", CounterWorkflow))
-	register(continueAsNewScenario("continue-as-new/bug-total-dropped",
-		"each run hands on only its own chunk's total, dropping what earlier runs counted", counterDropsTotal))
+	register(planted(continueAsNewScenario("continue-as-new/bug-total-dropped",
+		"each run hands on only its own chunk's total, dropping what earlier runs counted", counterDropsTotal),
+		"state-carried", "every hand-over after the first drops the earlier runs' total; only seeds that start at the first run pass"))
+	register(planted(continueAsNewScenario("continue-as-new/bug-skips-failed-page",
+		"a page whose read fails for good is skipped, so the state handed on misses its size", counterSkipsFailedPage),
+		"state-carried", ""))
 }

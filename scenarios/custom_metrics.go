@@ -178,6 +178,7 @@ func customMetricsScenario(name, bug string, countRetriesTwice bool) *sim.Scenar
 
 func init() {
 	register(customMetricsScenario("custom-metrics", "", false))
-	register(customMetricsScenario("custom-metrics/bug-retry-counted-twice",
-		"a retry increments the executions counter twice, so retried activities are over-counted", true))
+	register(planted(customMetricsScenario("custom-metrics/bug-retry-counted-twice",
+		"a retry increments the executions counter twice, so retried activities are over-counted", true),
+		"metrics-match-attempts", ""))
 }

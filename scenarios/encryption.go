@@ -179,7 +179,12 @@ type CardReceipt struct {
 }
 
 // CardActivities tokenises a card and settles a payment in batches.
-type CardActivities struct{ Clock clock.Clock }
+type CardActivities struct {
+	Clock clock.Clock
+	// CountThisAttempt plants a bug: Settle resumes from its heartbeat but
+	// reports only the batches this attempt settled.
+	CountThisAttempt bool
+}
 
 // Tokenize replaces a card number by a token derived from it.
 func (a *CardActivities) Tokenize(_ context.Context, card string) (string, error) {
@@ -200,11 +205,15 @@ func (a *CardActivities) Settle(ctx context.Context, token string, amountCents i
 			return 0, fmt.Errorf("reading settle progress: %w", err)
 		}
 	}
+	resumed := done
 	for ; done < 10; done++ {
 		if err := waitVirtual(ctx, a.Clock, 30*time.Second); err != nil {
 			return 0, err
 		}
 		activity.RecordHeartbeat(ctx, done+1)
+	}
+	if a.CountThisAttempt {
+		return done - resumed, nil
 	}
 	return done, nil
 }
@@ -212,8 +221,19 @@ func (a *CardActivities) Settle(ctx context.Context, token string, amountCents i
 // EncryptedPaymentWorkflow tokenises the card, settles the payment and
 // returns the receipt.
 func EncryptedPaymentWorkflow(ctx workflow.Context, p CardPayment) (CardReceipt, error) {
+	return payEncrypted(ctx, p, 30*time.Minute)
+}
+
+// encryptedPaymentShortTimeout is EncryptedPaymentWorkflow with a planted
+// bug: Settle's start-to-close timeout (20s) is shorter than one 30s
+// batch, so no attempt records progress and none can finish.
+func encryptedPaymentShortTimeout(ctx workflow.Context, p CardPayment) (CardReceipt, error) {
+	return payEncrypted(ctx, p, 20*time.Second)
+}
+
+func payEncrypted(ctx workflow.Context, p CardPayment, startToClose time.Duration) (CardReceipt, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Minute,
+		StartToCloseTimeout: startToClose,
 		HeartbeatTimeout:    time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 10 * time.Second, MaximumAttempts: 10},
 	})
@@ -252,7 +272,14 @@ func sealedPayloadsSound(c *AESCodec, card string) sim.Property {
 	})
 }
 
-func encryptionScenario(name, bug, codecBug string) *sim.Scenario {
+// encryptionVariant says what a planted-bug variant of encryption changes.
+type encryptionVariant struct {
+	codecBug         string // AESCodec.Bug
+	countThisAttempt bool   // CardActivities.CountThisAttempt
+	workflow         any    // nil: EncryptedPaymentWorkflow
+}
+
+func encryptionScenario(name, bug string, v encryptionVariant) *sim.Scenario {
 	window := 6 * time.Minute
 	in := CardPayment{Card: "4111111111111111", AmountCents: 12900}
 	return &sim.Scenario{
@@ -268,13 +295,17 @@ func encryptionScenario(name, bug, codecBug string) *sim.Scenario {
 		Properties: harness.Safety(),
 		Setup: func(w *sim.World) sim.Case {
 			codec := &AESCodec{Keys: fakes.NewKeyStore(w.Clock(), w.Rand("keys"), nil), Clock: w.Clock(),
-				RotateEvery: 2 * time.Minute, Bug: codecBug,
+				RotateEvery: 2 * time.Minute, Bug: v.codecBug,
 				Fault: func(dir string) (sim.Fault, bool) { return w.ActiveFault(sim.CodecFailure, dir) }}
 			w.SetDataConverter(converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), codec))
-			w.RegisterWorkflow(EncryptedPaymentWorkflow)
-			w.RegisterActivity(&CardActivities{Clock: w.Clock()})
+			wf := v.workflow
+			if wf == nil {
+				wf = EncryptedPaymentWorkflow
+			}
+			w.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: "EncryptedPaymentWorkflow"})
+			w.RegisterActivity(&CardActivities{Clock: w.Clock(), CountThisAttempt: v.countThisAttempt})
 			want := CardReceipt{Token: cardToken(in.Card), Last4: "1111", AmountCents: in.AmountCents, Batches: 10}
-			return sim.Case{Workflow: EncryptedPaymentWorkflow, Args: []any{in}, Properties: []sim.Property{
+			return sim.Case{Workflow: "EncryptedPaymentWorkflow", Args: []any{in}, Properties: []sim.Property{
 				harness.Outcomes(sim.Completed, sim.Failed),
 				harness.Terminates(window, time.Hour),
 				sealedPayloadsSound(codec, in.Card),
@@ -297,9 +328,17 @@ func encryptionScenario(name, bug, codecBug string) *sim.Scenario {
 }
 
 func init() {
-	register(encryptionScenario("encryption", "", ""))
-	register(encryptionScenario("encryption/bug-current-key",
-		"the codec does not record the key id and decrypts with the current key, so payloads sealed before a rotation no longer open", "current-key"))
-	register(encryptionScenario("encryption/bug-fixed-nonce",
-		"the codec seals every payload under the same nonce", "fixed-nonce"))
+	register(encryptionScenario("encryption", "", encryptionVariant{}))
+	register(planted(encryptionScenario("encryption/bug-current-key",
+		"the codec does not record the key id and decrypts with the current key, so payloads sealed before a rotation no longer open", encryptionVariant{codecBug: "current-key"}),
+		"sealed-payloads-sound", "keys rotate every two minutes of virtual time, so in every run payloads sealed before a rotation no longer open"))
+	register(planted(encryptionScenario("encryption/bug-fixed-nonce",
+		"the codec seals every payload under the same nonce", encryptionVariant{codecBug: "fixed-nonce"}),
+		"sealed-payloads-sound", "every run seals several payloads, and any two under one nonce show the bug"))
+	register(planted(encryptionScenario("encryption/bug-settle-counts-attempt",
+		"a retried Settle resumes after the batches its heartbeat recorded but reports only the batches it settled itself, so the receipt is short", encryptionVariant{countThisAttempt: true}),
+		"receipt-decrypts-to-expected", ""))
+	register(planted(encryptionScenario("encryption/bug-settle-timeout-short",
+		"Settle's start-to-close timeout (20s) is shorter than one 30s batch, so every attempt times out before recording progress", encryptionVariant{workflow: encryptedPaymentShortTimeout}),
+		"completes-without-faults", "every attempt of Settle outlives its timeout, with or without faults"))
 }

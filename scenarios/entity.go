@@ -225,6 +225,7 @@ func entityScenario(name, bug string, wf any) *sim.Scenario {
 
 func init() {
 	register(entityScenario("entity", "", AccountWorkflow))
-	register(entityScenario("entity/bug-no-handler-wait",
-		"the run continues as new without waiting for AllHandlersFinished, cutting off a reservation whose hold is still running", accountNoHandlerWait))
+	register(planted(entityScenario("entity/bug-no-handler-wait",
+		"the run continues as new without waiting for AllHandlersFinished, cutting off a reservation whose hold is still running", accountNoHandlerWait),
+		"balance-carried", ""))
 }

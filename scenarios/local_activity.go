@@ -154,6 +154,7 @@ func localActivityScenario(name, bug string, wf any) *sim.Scenario {
 
 func init() {
 	register(localActivityScenario("local-activity", "", LocalChainWorkflow))
-	register(localActivityScenario("local-activity/bug-ignore-step-error",
-		"the chain ignores the Price step's error and formats a receipt without a total", LocalChainIgnoresErrorWorkflow))
+	register(planted(localActivityScenario("local-activity/bug-ignore-step-error",
+		"the chain ignores the Price step's error and formats a receipt without a total", LocalChainIgnoresErrorWorkflow),
+		"chain-stops-at-failure", ""))
 }

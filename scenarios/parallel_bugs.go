@@ -70,6 +70,7 @@ func parallelVariant(name, bug string, wf any) *sim.Scenario {
 }
 
 func init() {
-	register(parallelVariant("parallel-activities/bug-unsorted",
-		"results are gathered in completion order and never sorted", parallelUnsorted))
+	register(planted(parallelVariant("parallel-activities/bug-unsorted",
+		"results are gathered in completion order and never sorted", parallelUnsorted),
+		"results-sorted-and-complete", ""))
 }

@@ -2,7 +2,6 @@ package scenarios_test
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
@@ -11,58 +10,31 @@ import (
 )
 
 // partA lists the catalogue's scenarios this file's tests cover, with the
-// property each of their planted bugs must violate. parallel-activities
-// belongs to the catalogue's first scenario; its planted bug is part A's.
+// property each of their planted bugs must violate (its Breaks).
+// parallel-activities belongs to the catalogue's first scenario; its
+// planted bug is part A's.
 var partA = map[string]map[string]string{
-	"activity-choice":     {"activity-choice/bug-retryable-unknown": "choice-dispatched"},
+	"activity-choice":     {"activity-choice/bug-retryable-unknown": "choice-dispatched", "activity-choice/bug-fallback-order": "choice-dispatched"},
 	"cancellation":        {"cancellation/bug-cleanup-on-cancelled-context": "cleanup-after-cancel", "cancellation/bug-cancel-reported-as-failure": "fails-only-when-job-gives-up"},
-	"continue-as-new":     {"continue-as-new/bug-total-dropped": "state-carried"},
-	"entity":              {"entity/bug-no-handler-wait": "updates-finish-before-run-ends"},
-	"concurrent-timers":   {"concurrent-timers/bug-not-rearmed": "timers-fire-on-schedule"},
+	"continue-as-new":     {"continue-as-new/bug-total-dropped": "state-carried", "continue-as-new/bug-skips-failed-page": "state-carried"},
+	"entity":              {"entity/bug-no-handler-wait": "balance-carried"},
+	"concurrent-timers":   {"concurrent-timers/bug-not-rearmed": "timers-fire-on-schedule", "concurrent-timers/bug-lost-notification-fails": "outcome"},
 	"child-workflow":      {"child-workflow/bug-ignores-child-failure": "child-failure-fails-parent"},
-	"retry-policy":        {"retry-policy/bug-wrapped-error": "error-chain-kept", "retry-policy/bug-declined-retried": "attempts-follow-policy"},
+	"retry-policy":        {"retry-policy/bug-wrapped-error": "error-chain-kept", "retry-policy/bug-declined-retried": "attempts-follow-policy", "retry-policy/bug-gives-up-early": "attempts-follow-policy"},
 	"parallel-activities": {"parallel-activities/bug-unsorted": "results-sorted-and-complete"},
 }
 
-// alsoViolated lists properties a planted bug breaks besides its main one;
-// the bug test requires each to be violated by some seed too, so that no
-// scenario property goes without a run showing it can fail.
-var alsoViolated = map[string][]string{
-	"entity/bug-no-handler-wait":        {"balance-carried"},
-	"concurrent-timers/bug-not-rearmed": {"notified-per-firing"},
-}
-
-// TestPartABugsCaught runs every part-A planted bug on the swarm plans of
-// seeds 1..1000 and requires some seed to violate the property meant to
-// catch it (and the others it breaks). It logs the first catching seed.
+// TestPartABugsCaught runs every part-A planted bug on the fault-free plan
+// of seeds 1..20, then on the swarm plans of seeds 1..1000, and requires
+// some run to violate the property meant to catch it (its Breaks) and the
+// others it breaks (alsoBreaks). It logs the first catching run.
 func TestPartABugsCaught(t *testing.T) {
 	for _, sc := range scenarios.Bugs() {
 		base, _, _ := strings.Cut(sc.Name, "/")
 		if partA[base] == nil {
 			continue
 		}
-		want := append([]string{partA[base][sc.Name]}, alsoViolated[sc.Name]...)
-		if want[0] == "" {
-			t.Errorf("%s: planted bug with no expected property in partA", sc.Name)
-			continue
-		}
-		t.Run(sc.Name, func(t *testing.T) {
-			seen := map[string]int{} // property -> first seed violating it
-			for s := 1; s <= 1000 && len(seen) < len(want); s++ {
-				r := runPartA(t, sc, s)
-				for _, v := range r.Violations {
-					if _, ok := seen[v.Property]; !ok && slices.Contains(want, v.Property) {
-						seen[v.Property] = s
-						t.Logf("%s caught by seed %d: %s\nreproduce: go run ./cmd/simrun run %s -seed %d", v.Property, s, v.Message, sc.Name, s)
-					}
-				}
-			}
-			for _, p := range want {
-				if _, ok := seen[p]; !ok {
-					t.Errorf("no seed in 1..1000 violated %s for the planted bug %q", p, sc.Bug)
-				}
-			}
-		})
+		t.Run(sc.Name, func(t *testing.T) { requireCaught(t, sc, 1000) })
 	}
 }
 
@@ -77,6 +49,8 @@ func TestPartAScenariosRegistered(t *testing.T) {
 			sc, err := scenarios.Lookup(bug)
 			if err != nil || sc.Bug == "" {
 				t.Errorf("planted bug %s is not registered with a Bug description (%v)", bug, err)
+			} else if sc.Breaks != bugs[bug] {
+				t.Errorf("planted bug %s breaks %q, want %q", bug, sc.Breaks, bugs[bug])
 			}
 		}
 		for _, sc := range scenarios.Bugs() {

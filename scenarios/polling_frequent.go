@@ -184,6 +184,7 @@ func pollingFrequentScenario(name, bug string, heartbeatEvery int) *sim.Scenario
 
 func init() {
 	register(pollingFrequentScenario("polling-frequent", "", 1))
-	register(pollingFrequentScenario("polling-frequent/bug-sparse-heartbeat",
-		"the poll loop heartbeats only every 6th poll (30s), longer than the 20s heartbeat timeout", 6))
+	register(planted(pollingFrequentScenario("polling-frequent/bug-sparse-heartbeat",
+		"the poll loop heartbeats only every 6th poll (30s), longer than the 20s heartbeat timeout", 6),
+		"heartbeat-timeouts-explained", "a 30s gap between heartbeats exceeds the 20s heartbeat timeout in every poll loop"))
 }

@@ -44,6 +44,13 @@ func (p *InfrequentPoller) CheckReady(ctx context.Context) (string, error) {
 // infrequentPollWorkflow returns the workflow polling with coefficient as
 // the retry policy's BackoffCoefficient: 1 in the correct scenario.
 func infrequentPollWorkflow(coefficient float64) func(workflow.Context) (string, error) {
+	return pollWorkflow(coefficient, false)
+}
+
+// pollWorkflow returns the polling workflow; emptyOnError plants a bug: a
+// poll that fails for good is taken to mean "no report" and the workflow
+// completes with an empty result.
+func pollWorkflow(coefficient float64, emptyOnError bool) func(workflow.Context) (string, error) {
 	return func(ctx workflow.Context) (string, error) {
 		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout:    10 * time.Second,
@@ -55,6 +62,10 @@ func infrequentPollWorkflow(coefficient float64) func(workflow.Context) (string,
 		})
 		var res string
 		err := workflow.ExecuteActivity(ctx, "CheckReady").Get(ctx, &res)
+		if err != nil && emptyOnError {
+			workflow.GetLogger(ctx).Warn("no report", "error", err)
+			return "", nil
+		}
 		return res, err
 	}
 }
@@ -99,6 +110,10 @@ func readySeenWithinInterval(readyIn time.Duration) sim.Property {
 }
 
 func pollingInfrequentScenario(name, bug string, coefficient float64) *sim.Scenario {
+	return pollingInfrequentVariant(name, bug, infrequentPollWorkflow(coefficient))
+}
+
+func pollingInfrequentVariant(name, bug string, wf func(workflow.Context) (string, error)) *sim.Scenario {
 	window := 30 * time.Minute
 	return &sim.Scenario{
 		Name:        name,
@@ -120,7 +135,7 @@ func pollingInfrequentScenario(name, bug string, coefficient float64) *sim.Scena
 				Result:  "report-2024-q3",
 				Latency: fakes.Uniform(50*time.Millisecond, time.Second),
 			})
-			w.RegisterWorkflowWithOptions(infrequentPollWorkflow(coefficient), workflow.RegisterOptions{Name: "InfrequentPollWorkflow"})
+			w.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: "InfrequentPollWorkflow"})
 			w.RegisterActivity(&InfrequentPoller{Service: svc})
 			return sim.Case{Workflow: "InfrequentPollWorkflow", Properties: []sim.Property{
 				harness.Outcomes(sim.Completed, sim.Failed),
@@ -140,6 +155,10 @@ func pollingInfrequentScenario(name, bug string, coefficient float64) *sim.Scena
 
 func init() {
 	register(pollingInfrequentScenario("polling-infrequent", "", 1))
-	register(pollingInfrequentScenario("polling-infrequent/bug-growing-interval",
-		"the retry policy keeps the default BackoffCoefficient 2, so the poll interval doubles after every poll", 2))
+	register(planted(pollingInfrequentScenario("polling-infrequent/bug-growing-interval",
+		"the retry policy keeps the default BackoffCoefficient 2, so the poll interval doubles after every poll", 2),
+		"polls-every-interval", "the interval doubles from the second poll on, and the service is never ready before it"))
+	register(planted(pollingInfrequentVariant("polling-infrequent/bug-empty-on-error",
+		"a poll that fails for good (a non-retryable error, or the wait running out) is taken as \"no report\" and the workflow completes with an empty result", pollWorkflow(1, true)),
+		"result-is-report", ""))
 }

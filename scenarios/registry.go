@@ -26,7 +26,17 @@ func register(sc *sim.Scenario) {
 	if (sc.Bug != "") != strings.Contains(sc.Name, "/bug-") {
 		panic("scenarios: " + sc.Name + ": planted-bug variants are named <scenario>/bug-<what> and say what the bug is in Bug")
 	}
+	if (sc.Bug != "") != (sc.Breaks != "") || (sc.Logic != "" && sc.Bug == "") {
+		panic("scenarios: " + sc.Name + ": a planted-bug variant names the property it breaks in Breaks (and only a variant sets Breaks or Logic)")
+	}
 	registry[sc.Name] = sc
+}
+
+// planted sets what a planted-bug variant must break and, for a bug that
+// needs no fault, why it is a logic bug.
+func planted(sc *sim.Scenario, breaks, logic string) *sim.Scenario {
+	sc.Breaks, sc.Logic = breaks, logic
+	return sc
 }
 
 // All returns every scenario, correct ones and planted-bug variants, by name.

@@ -83,14 +83,17 @@ func chargeUnder(ctx workflow.Context, c Charge, policy temporal.RetryPolicy) (s
 	return id, err
 }
 
-// retryWrapsError is RetryWorkflow with a planted bug: it replaces the
-// activity's error with a new one, losing the chain and the error type.
+// retryWrapsError is RetryWorkflow with a planted bug: a declined card,
+// the failure its author expected, passes through, but any other failure
+// (an error or timeout left after the retries) is replaced with a new
+// error, losing the chain and the error type.
 func retryWrapsError(ctx workflow.Context, c Charge) (string, error) {
 	id, err := chargeUnder(ctx, c, chargePolicy)
-	if err != nil {
+	var appErr *temporal.ApplicationError
+	if err != nil && !(errors.As(err, &appErr) && appErr.Type() == "CardDeclined") {
 		return "", temporal.NewApplicationError("charge failed: "+err.Error(), "ChargeFailed")
 	}
-	return id, nil
+	return id, err
 }
 
 // retryDeclinedRetried is RetryWorkflow with a planted bug: its policy
@@ -98,6 +101,14 @@ func retryWrapsError(ctx workflow.Context, c Charge) (string, error) {
 func retryDeclinedRetried(ctx workflow.Context, c Charge) (string, error) {
 	policy := chargePolicy
 	policy.NonRetryableErrorTypes = nil
+	return chargeUnder(ctx, c, policy)
+}
+
+// retryGivesUpEarly is RetryWorkflow with a planted bug: its policy stops
+// after two attempts where the agreed policy allows four.
+func retryGivesUpEarly(ctx workflow.Context, c Charge) (string, error) {
+	policy := chargePolicy
+	policy.MaximumAttempts = 2
 	return chargeUnder(ctx, c, policy)
 }
 
@@ -192,8 +203,13 @@ func retryScenario(name, bug string, wf any) *sim.Scenario {
 
 func init() {
 	register(retryScenario("retry-policy", "", RetryWorkflow))
-	register(retryScenario("retry-policy/bug-wrapped-error",
-		"the workflow replaces the activity's error with a new ApplicationError, losing the ActivityError chain and the original type", retryWrapsError))
-	register(retryScenario("retry-policy/bug-declined-retried",
-		"the retry policy does not list CardDeclined as non-retryable, so a declined card is charged again until MaximumAttempts", retryDeclinedRetried))
+	register(planted(retryScenario("retry-policy/bug-wrapped-error",
+		"the workflow passes a declined card through but replaces any other activity failure with a new ApplicationError, losing the ActivityError chain and the original type", retryWrapsError),
+		"error-chain-kept", ""))
+	register(planted(retryScenario("retry-policy/bug-declined-retried",
+		"the retry policy does not list CardDeclined as non-retryable, so a declined card is charged again until MaximumAttempts", retryDeclinedRetried),
+		"attempts-follow-policy", "a declined card is part of the input (about one seed in three draws one) and the retry policy alone retries it"))
+	register(planted(retryScenario("retry-policy/bug-gives-up-early",
+		"the workflow's retry policy stops after 2 attempts where the agreed policy allows 4, so a transient outage fails the charge", retryGivesUpEarly),
+		"attempts-follow-policy", ""))
 }

@@ -216,8 +216,10 @@ func sagaScenario(name, bug string, stopAtFailedCompensation, keyless bool) *sim
 
 func init() {
 	register(sagaScenario("saga", "", false, false))
-	register(sagaScenario("saga/bug-skip-compensation",
-		"the compensation loop stops at the first compensation that fails, so Release is skipped when Refund fails", true, false))
-	register(sagaScenario("saga/bug-keyless-charge",
-		"Charge sends no idempotency key, so a retry after a lost response charges the account twice", false, true))
+	register(planted(sagaScenario("saga/bug-skip-compensation",
+		"the compensation loop stops at the first compensation that fails, so Release is skipped when Refund fails", true, false),
+		"compensations-complete", ""))
+	register(planted(sagaScenario("saga/bug-keyless-charge",
+		"Charge sends no idempotency key, so a retry after a lost response charges the account twice", false, true),
+		"payments-idempotent", "the payment fake loses the first charge's response on half the seeds by design, which is all the bug needs"))
 }

@@ -219,8 +219,10 @@ func scheduleScenario(name, bug, plant string) *sim.Scenario {
 
 func init() {
 	register(scheduleScenario("schedule", "", ""))
-	register(scheduleScenario("schedule/bug-overlap",
-		"the loop never checks whether the previous run is still going, so a slow report overlaps the next (policy ALLOW_ALL, not SKIP)", "overlap"))
-	register(scheduleScenario("schedule/bug-drift",
-		"the loop waits for each run and then sleeps the interval, so runs drift off the spec and ticks are missed", "drift"))
+	register(planted(scheduleScenario("schedule/bug-overlap",
+		"the loop never checks whether the previous run is still going, so a slow report overlaps the next (policy ALLOW_ALL, not SKIP)", "overlap"),
+		"runs-never-overlap", "one report in four takes longer than the interval, so nearly every run has a tick that finds the previous run going"))
+	register(planted(scheduleScenario("schedule/bug-drift",
+		"the loop waits for each run and then sleeps the interval, so runs drift off the spec and ticks are missed", "drift"),
+		"every-tick-accounted", "waiting for each run and then the interval drifts off the spec in every run"))
 }

@@ -14,7 +14,8 @@ import (
 )
 
 // TestList checks one scenario a line, name then description, and that
-// -bugs adds the planted-bug variants with their bug.
+// -bugs adds the planted-bug variants with the property each breaks, the
+// word logic for those that need no fault, and their bug.
 func TestList(t *testing.T) {
 	r := simrun(t, "list").wantCode(t, 0)
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
@@ -26,9 +27,25 @@ func TestList(t *testing.T) {
 			t.Errorf("line %q, want %s then %q", lines[i], sc.Name, sc.Description)
 		}
 	}
+	r = simrun(t, "list", "-bugs").wantCode(t, 0)
+	lines = strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	bugs := scenarios.Bugs()
+	if len(bugs) == 0 || len(lines) != len(scenarios.Correct())+len(bugs) {
+		t.Fatalf("want %d lines, the correct scenarios then %d planted bugs:\n%s", len(scenarios.Correct())+len(bugs), len(bugs), r.stdout)
+	}
+	for i, sc := range bugs {
+		f := strings.Fields(lines[len(scenarios.Correct())+i])
+		kind := "fault"
+		if sc.Logic != "" {
+			kind = "logic"
+		}
+		if len(f) < 5 || f[0] != sc.Name || f[1] != "breaks" || f[2] != sc.Breaks || f[3] != kind || !strings.HasSuffix(lines[len(scenarios.Correct())+i], "bug: "+sc.Bug) {
+			t.Errorf("line %q, want %s, breaks %s, %s, then bug: %s", lines[len(scenarios.Correct())+i], sc.Name, sc.Breaks, kind, sc.Bug)
+		}
+	}
 	r = ownmain(t, "list", "-bugs").wantCode(t, 0)
-	if !strings.Contains(r.stdout, "transfer/bug-deposit-anyway  bug: deposits even when the withdrawal failed\n") {
-		t.Fatalf("list -bugs should show the planted bug and what it is:\n%s", r.stdout)
+	if !strings.Contains(r.stdout, "transfer/bug-deposit-anyway  breaks -  -  bug: deposits even when the withdrawal failed\n") {
+		t.Fatalf("list -bugs should show a planted bug that names no property with - and what it is:\n%s", r.stdout)
 	}
 }
 

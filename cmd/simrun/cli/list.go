@@ -7,12 +7,16 @@ import (
 )
 
 // list prints one scenario a line: its name, then its description; with
-// -bugs, the planted-bug variants follow with what their bug is.
+// -bugs, the planted-bug variants follow with the property each must
+// break, "logic" for a bug that needs no fault ("fault" for one that
+// does), and what the bug is.
 func (a *app) list(args []string) (job, error) {
 	fs := a.flags("list", "[-bugs]", `
 List the scenarios, one a line: the name, then what it does.
-With -bugs, also list the planted-bug variants, which the checks must catch.`)
-	withBugs := fs.Bool("bugs", false, "also list planted-bug variants, with their bug")
+With -bugs, also list the planted-bug variants, which the checks must catch:
+the property each must break, then "logic" for a bug no fault is needed to
+show or "fault" for one that needs one, then what the bug is.`)
+	withBugs := fs.Bool("bugs", false, "also list planted-bug variants, with the property each breaks and their bug")
 	pos, err := fs.parse(args)
 	if err != nil {
 		return nil, err
@@ -26,7 +30,13 @@ With -bugs, also list the planted-bug variants, which the checks must catch.`)
 	}
 	if *withBugs {
 		for _, sc := range a.bugs() {
-			fmt.Fprintf(w, "%s\tbug: %s\n", sc.Name, sc.Bug)
+			breaks, kind := sc.Breaks, "fault"
+			if breaks == "" {
+				breaks, kind = "-", "-" // a catalogue of the user's own that does not say
+			} else if sc.Logic != "" {
+				kind = "logic"
+			}
+			fmt.Fprintf(w, "%s\tbreaks %s\t%s\tbug: %s\n", sc.Name, breaks, kind, sc.Bug)
 		}
 	}
 	return nil, w.Flush()
