@@ -15,6 +15,11 @@ type Scenario struct {
 	// Bug, for a planted-bug variant, says what the bug is. Swarms run
 	// variants with a Bug only when asked.
 	Bug string
+	// Breaks, for a planted-bug variant, names the property the bug must break.
+	Breaks string
+	// Logic, for a planted-bug variant that needs no fault, says why it is a
+	// logic bug; it is empty for bugs that need a fault.
+	Logic string
 	// Profile says which faults apply and what they may target.
 	Profile Profile
 	// Setup registers workflows and activities on w (building fakes on
