@@ -199,6 +199,11 @@ func (a *app) printSwarm(rep *swarmReport, o swarmOpts) {
 	for _, name := range slices.Sorted(maps.Keys(j.Coverage)) {
 		fmt.Fprintf(w, "%s: %s\n", name, j.Coverage[name])
 	}
+	for _, sc := range o.scenarios {
+		for _, line := range sc.Profile.Idle() {
+			fmt.Fprintf(w, "%s: %s\n", sc.Name, line)
+		}
+	}
 	if low := lowFiring(j.PerScenario); len(low) > 0 {
 		fmt.Fprintf(w, "fewer than half the planned faults fired in %s: widen the profile's Window or list the activities, signals and queries the workflow uses\n", strings.Join(low, ", "))
 	}
