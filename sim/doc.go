@@ -81,5 +81,6 @@
 // world.go (what users write against), run.go (Run), inject.go (timed
 // faults), workflow.go, activity.go and attempt.go (the interceptors that
 // play the server), gate.go, clocksync.go, trace.go, records.go, emit.go,
-// host.go (running outside go test).
+// host.go (running outside go test), baseline.go and land.go (fault-free
+// baselines and the plans they aim), exhaustive.go (small-scope plans).
 package sim

@@ -49,9 +49,9 @@ func (pr Profile) landFault(r *rand.Rand, f Fault, b *Baseline) Fault {
 		f.At = pr.landTime(r, b)
 	}
 	if f.Kind == CodecFailure {
-		// A codec failing while the workflow's input is decoded, at its
-		// start, stops the SDK test environment itself (see
-		// docs/architecture.md): a codec fault starts a second in.
+		// A codec failing from the very start (the workflow's input)
+		// stops the SDK test environment itself, so drawn codec faults
+		// start a second in (scenarios' TestCodecFailureAtStartStopsTheEngine).
 		f.At = max(f.At, min(time.Second, b.Horizon(pr)))
 	}
 	return f
