@@ -6,9 +6,9 @@ import (
 	"github.com/temporalsim/temporalsim/sim"
 )
 
-// NightSeeds is the width of one night's seed range under -night: far
-// more seeds than a night's time-boxed swarm runs (a few hundred
-// thousand), so consecutive nights never meet.
+// NightSeeds is the width of one night's seed range under -night. A
+// night's swarm stops at the end of its range even when its time box has
+// not closed, so consecutive nights never meet.
 const NightSeeds = 1 << 20
 
 // nightStart is night n's first seed: nights 1, 2, 3... own the ranges
