@@ -2,8 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/temporalsim/temporalsim/sim"
 )
@@ -46,5 +48,21 @@ func TestNightsDisjoint(t *testing.T) {
 	end7 := uint64(o[7].start) + o[7].seeds - 1
 	if o[7].seeds != NightSeeds || end7 >= uint64(o[8].start) {
 		t.Fatalf("night 7 runs seeds %d..%d, night 8 starts at %d: the ranges overlap", o[7].start, end7, o[8].start)
+	}
+}
+
+// TestNightStopsAtItsRange: a time-boxed night still stops feeding seeds
+// at the end of its range.
+func TestNightStopsAtItsRange(t *testing.T) {
+	sc := &sim.Scenario{Name: "x"}
+	o := swarmOpts{scenarios: []*sim.Scenario{sc}, start: 11, seeds: 3, duration: time.Hour}
+	units := make(chan unit)
+	go feed(o, units, nil)
+	var seeds []sim.Seed
+	for u := range units {
+		seeds = append(seeds, u.seed)
+	}
+	if !slices.Equal(seeds, []sim.Seed{11, 12, 13}) {
+		t.Fatalf("fed seeds %v, want 11..13", seeds)
 	}
 }
