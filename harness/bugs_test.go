@@ -46,7 +46,10 @@ func TestPlantedBugsFound(t *testing.T) {
 				t.Errorf("shrunk to no fault, but the bug is not marked Logic (it should need a fault):\n%s", f.Report())
 			}
 			replayPlanFile(t, bug, f)
-			if !testing.Short() { // the search again: half the test's time
+			switch {
+			case f.Source == harness.SourceExhaustive:
+				replaySmallScope(t, sc, f)
+			case !testing.Short(): // the search again: half the test's time
 				replayRapidSeed(t, sc, f)
 			}
 			t.Logf("found at plan %d; %d faults shrunk to %d; violated %s", f.Plans, len(f.Found.Faults), n, sc.Breaks)
@@ -110,12 +113,28 @@ func replayRapidSeed(t *testing.T, sc *sim.Scenario, f *harness.Failure) {
 		t.Fatalf("first command %q does not give rapid's seed", f.Commands()[0])
 	}
 	t.Chdir(t.TempDir())
-	g, err := harness.Find(t, sc, harness.Checks(1), harness.SearchSeed(f.RapidSeed))
+	g, err := harness.Find(t, sc, harness.Checks(1), harness.SearchSeed(f.RapidSeed), harness.Exhaustive(false))
 	if err != nil || g == nil {
 		t.Fatalf("%s: found %v, err %v; want the failure again", seedArg, g, err)
 	}
 	if g.Plan.String() != f.Plan.String() || g.Seed != f.Seed || g.Result.TraceSHA256() != f.Result.TraceSHA256() {
 		t.Errorf("%s gave seed %d plan\n%s(trace %s); first run gave seed %d plan\n%s(trace %s)",
 			seedArg, g.Seed, g.Plan, g.Result.TraceSHA256(), f.Seed, f.Plan, f.Result.TraceSHA256())
+	}
+}
+
+// replaySmallScope runs the same Check again in a fresh directory: the
+// small-scope phase runs the same plans in the same order, so it must
+// find the same plan at the same index.
+func replaySmallScope(t *testing.T, sc *sim.Scenario, f *harness.Failure) {
+	t.Helper()
+	t.Chdir(t.TempDir())
+	g, err := harness.Find(t, sc, harness.Checks(1000), harness.SearchSeed(1))
+	if err != nil || g == nil {
+		t.Fatalf("found %v, err %v; want the failure again", g, err)
+	}
+	if g.Index != f.Index || g.Plan.String() != f.Plan.String() || g.Result.TraceSHA256() != f.Result.TraceSHA256() {
+		t.Errorf("again: plan index %d, plan\n%s(trace %s); first run: index %d, plan\n%s(trace %s)",
+			g.Index, g.Plan, g.Result.TraceSHA256(), f.Index, f.Plan, f.Result.TraceSHA256())
 	}
 }

@@ -35,6 +35,7 @@ func Check(t *testing.T, sc *sim.Scenario, opts ...Option) {
 		t.Fatal(f.Report())
 	}
 	t.Logf("temporalsim: %s: %s, every property held", sc.Name, st)
+	st.warn(t, sc)
 }
 
 // Find is Check without failing t: it returns the shrunk failure, or nil
@@ -66,6 +67,9 @@ func find(t *testing.T, sc *sim.Scenario, opts []Option) (*Failure, *stats, erro
 		f, err = s.direct(mode)
 	default:
 		if f, err = s.replaySaved(); f == nil && err == nil {
+			f, err = s.exhaustive()
+		}
+		if f == nil && err == nil {
 			f, err = s.rapidSearch()
 		}
 	}
@@ -91,12 +95,18 @@ type search struct {
 	sc  *sim.Scenario
 	cfg config
 	st  *stats
+	// baselines are the fault-free runs that aim plans, by seed.
+	baselines map[sim.Seed]*sim.Baseline
 }
 
 // oneSeed runs seed's swarm plan, as simrun run -seed does.
 func (s *search) oneSeed() (*Failure, error) {
 	seed := s.cfg.simSeed
-	cfg, plan := s.sc.Profile.SwarmPlan(seed)
+	b, err := s.baseline(seed) // as sim.DrawSwarmPlan, with Setup guarded
+	if err != nil {
+		return nil, err
+	}
+	cfg, plan := s.sc.Profile.SwarmPlanFrom(seed, b)
 	tr := s.trial(seed, &cfg, plan)
 	return s.settle(tr, SourceSeed)
 }
@@ -244,12 +254,19 @@ func checkWorkflow(wf any) error {
 type stats struct {
 	plans    int
 	outcomes map[sim.Outcome]int
+	// planned and fired count the plans' faults and those that fired;
+	// small and smallRan are the small-scope list and how much of it ran.
+	planned, fired int
+	small          *sim.Exhaustive
+	smallRan       int
 }
 
 func (st *stats) add(r *sim.Result) {
 	st.plans++
 	if r != nil {
 		st.outcomes[r.Outcome]++
+		st.planned += len(r.Plan.Faults)
+		st.fired += len(r.Fired)
 	}
 }
 
@@ -258,5 +275,5 @@ func (st *stats) String() string {
 	for _, o := range slices.Sorted(maps.Keys(st.outcomes)) {
 		parts = append(parts, fmt.Sprintf("%s %d", o, st.outcomes[o]))
 	}
-	return fmt.Sprintf("%d runs (%s)", st.plans, strings.Join(parts, ", "))
+	return fmt.Sprintf("%d runs (%s), %s", st.plans, strings.Join(parts, ", "), st.firing())
 }

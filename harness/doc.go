@@ -18,8 +18,13 @@
 //	}
 //
 // Check replays the plans earlier failures saved under
-// testdata/temporalsim/<Test>/, then lets rapid generate fault plans (a
-// swarm configuration of fault kinds, then the faults) and run seeds.
+// testdata/temporalsim/<Test>/, then runs the small-scope phase (a
+// fault-free baseline run, then every single-fault plan the profile
+// allows against it, then pairs; see Exhaustive), then lets rapid
+// generate fault plans (a seed, a swarm configuration of fault kinds,
+// then the faults, aimed by the seed's baseline run) for the rest of the
+// budget. Its closing line says how many planned faults fired and how
+// much of the small-scope list ran.
 // When a property fails (or the run panics, see RunPanicked), it shrinks
 // the plan (rapid, then Shrink, then a bounded search for the same
 // failure with fewer faults), saves it, and fails the test with the
@@ -65,7 +70,8 @@
 //	check.go    Check and Find: replay saved plans, search, conclude
 //	rapid.go    the rapid search and the TB that keeps rapid's failure for the report
 //	rapidflags.go  all the harness knows of rapid's internals: flags, -short, messages
-//	gen.go      Swarm and Plans, rapid generators of configurations and plans
+//	gen.go      Swarm, Plans and PlansFrom, rapid generators of configurations and plans
+//	exhaustive.go  the small-scope phase, baselines, fired-fault counts
 //	shrink.go   Shrink, deterministic delta debugging of a failing plan
 //	fewer.go    the search for the same failure with fewer faults
 //	report.go   Failure, its report, trace excerpts, reproduction commands

@@ -78,12 +78,13 @@ func output(t *testing.T, cmd *exec.Cmd) (string, int) {
 
 var (
 	traceSHA  = regexp.MustCompile(`trace sha256 ([0-9a-f]{64})`)
-	goTestCmd = regexp.MustCompile(`(?m)^\s+(go test .*-rapid\.seed=\d+)$`)
+	goTestCmd = regexp.MustCompile(`(?m)^\s+(go test \S+ -run \S+(?: -rapid\.seed=\d+)?)$`)
 )
 
 // TestReproductionEndToEnd runs go test on a user's package whose check
 // fails, then runs the go test command the report printed: with the saved
-// plan present (replayed first) and without it (rapid's seed). All three
+// plan present (replayed first) and without it (the small-scope phase
+// finds the same plan again). All three
 // must report the same shrunk run, trace for trace.
 func TestReproductionEndToEnd(t *testing.T) {
 	dir := userModule(t)
@@ -101,7 +102,7 @@ func TestReproductionEndToEnd(t *testing.T) {
 		prepare    func()
 	}{
 		{"with the saved plan", "found by a saved plan", func() {}},
-		{"from rapid's seed", "found by plan 1 of the search", func() {
+		{"from the small-scope phase", "found by small-scope plan 1,", func() {
 			if err := os.RemoveAll(filepath.Join(dir, "testdata")); err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +147,7 @@ func TestBadInputEndToEnd(t *testing.T) {
 		{"unregistered workflow type", []string{"-test.run=^TestUnknownWorkflow$"}, nil, nil, 1,
 			[]string{"could not run the workflow: unable to find workflow type: Nope"}},
 		{"run panics", []string{"-test.run=^TestBlocked$"}, nil, nil, 1,
-			[]string{`property "run-ends-without-panic" failed (found by plan 1 of the search)`, "the run panicked: deadlock"}},
+			[]string{`property "run-ends-without-panic" failed (found by the fault-free baseline run)`, "the run panicked: deadlock"}},
 		{"saved plan does not parse", []string{"-test.run=^TestPayHolds$"}, nil, func() {
 			if err := os.MkdirAll(filepath.Dir(badPlan), 0o755); err != nil {
 				t.Fatal(err)

@@ -21,3 +21,9 @@ func Fewer(t *testing.T, sc *sim.Scenario, seed sim.Seed, plan sim.Plan, res *si
 	seed, _, plan, res = s.fewer(seed, nil, plan, res)
 	return seed, plan, res
 }
+
+// Blind is a test-only Option: random plans are drawn without a baseline
+// and the small-scope phase is skipped, as Check did before either.
+type Blind bool
+
+func (o Blind) apply(c *config) { c.blind = bool(o) }

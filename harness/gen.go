@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"slices"
 	"time"
 
 	"pgregory.net/rapid"
@@ -189,4 +190,81 @@ func profileDefaults(pr sim.Profile) sim.Profile {
 		pr.Window = 10 * time.Minute
 	}
 	return pr
+}
+
+// PlansFrom is Plans aimed by a baseline run of the seed the plan will
+// run with, as sim.Profile.SwarmPlanFrom aims a swarm plan: activity,
+// local activity and child faults name calls the baseline made (one in
+// five keeps a target the baseline never called, when the profile has
+// one), mostly on their first attempt; timed faults fall while a
+// baseline activity runs, or anywhere in the baseline's length. A nil b
+// gives Plans.
+func PlansFrom(pr sim.Profile, c sim.SwarmConfig, b *sim.Baseline) *rapid.Generator[sim.Plan] {
+	if b == nil || c.Faults == 0 || len(c.Kinds) == 0 {
+		return Plans(pr, c)
+	}
+	pr = profileDefaults(pr)
+	return rapid.Custom(func(t *rapid.T) sim.Plan {
+		var p sim.Plan
+		for i := 0; i < c.Faults; i++ {
+			k := rapid.SampledFrom(c.Kinds).Draw(t, "kind")
+			f, ok := drawFault(t, pr, k)
+			if !ok {
+				continue
+			}
+			f = landFault(t, pr, f, b)
+			f.ID = len(p.Faults) + 1
+			p.Faults = append(p.Faults, f)
+		}
+		return p
+	})
+}
+
+// landFault re-aims a drawn fault at the baseline; see PlansFrom.
+func landFault(t *rapid.T, pr sim.Profile, f sim.Fault, b *sim.Baseline) sim.Fault {
+	fs := kindFields[f.Kind]
+	if f.Kind.ActivityScoped() || f.Kind == sim.ChildWorkflowFailure {
+		calls := b.CallsFor(pr, f.Kind)
+		if len(calls) == 0 || (hasUnseen(pr, f.Kind, calls) && rapid.IntRange(0, 4).Draw(t, "blind") == 4) {
+			return f // the blind draw: a target the baseline never called
+		}
+		c := rapid.SampledFrom(calls).Draw(t, "call")
+		f.Target = c.Type
+		if fs&takesCall != 0 {
+			f.Call = c.N
+		}
+		if fs&takesAttempt != 0 {
+			f.Attempt = 1 - rapid.IntRange(0, 3).Draw(t, "every-attempt")/3
+		}
+		if fs&takesAt != 0 {
+			f.At = 0
+		}
+		return f
+	}
+	if fs&takesAt == 0 {
+		return f
+	}
+	horizon := b.Horizon(pr)
+	if busy := b.Busy(pr); len(busy) > 0 && rapid.IntRange(0, 3).Draw(t, "anywhere") != 0 {
+		c := rapid.SampledFrom(busy).Draw(t, "during")
+		f.At = drawDur(t, "at", c.Start, max(min(c.End, horizon)-time.Millisecond, c.Start))
+	} else {
+		f.At = drawDur(t, "at", 0, horizon-time.Millisecond)
+	}
+	if f.Kind == sim.CodecFailure {
+		f.At = max(f.At, min(time.Second, horizon)) // see sim's landFault
+	}
+	return f
+}
+
+// hasUnseen reports whether the profile names a target of kind k that
+// none of the baseline's calls has.
+func hasUnseen(pr sim.Profile, k sim.Kind, calls []sim.Call) bool {
+	names, _ := targets(pr, k)
+	for _, n := range names {
+		if !slices.ContainsFunc(calls, func(c sim.Call) bool { return c.Type == n }) {
+			return true
+		}
+	}
+	return false
 }

@@ -58,6 +58,11 @@ type config struct {
 	determinism bool
 	planDir     string
 	searchSeed  uint64
+	// noExhaustive turns the small-scope phase off (Exhaustive(false)).
+	noExhaustive bool
+	// blind, set by tests only, draws random plans without a baseline
+	// and skips the small-scope phase: Check as it was before both.
+	blind bool
 	// simSeed, from -sim.seed or SIM_SEED only, runs one seed's swarm
 	// plan instead of a search.
 	simSeed    sim.Seed

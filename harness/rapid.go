@@ -22,9 +22,14 @@ func (s *search) rapidSearch() (*Failure, error) {
 		if halt != nil {
 			return // a run error or nondeterminism ends the search
 		}
-		cfg := Swarm(pr).Draw(rt, "config")
-		plan := Plans(pr, cfg).Draw(rt, "plan")
 		seed := sim.Seed(rapid.Uint64().Draw(rt, "seed"))
+		b, err := s.baseline(seed)
+		if err != nil {
+			halt = &trial{seed: seed, err: err}
+			return
+		}
+		cfg := Swarm(pr).Draw(rt, "config")
+		plan := PlansFrom(pr, cfg, b).Draw(rt, "plan")
 		last = s.trial(seed, &cfg, plan)
 		if last.err != nil || last.div != nil {
 			if firstFail == 0 { // while shrinking, it is just not the failure
@@ -46,7 +51,11 @@ func (s *search) rapidSearch() (*Failure, error) {
 		rt.Fatalf("%s", last.res.Violations[0])
 	}
 	tb := &rapidTB{t: s.t}
-	if err := runRapid(tb, s.cfg, prop); err != nil {
+	c := s.cfg
+	if c.checks -= s.st.plans; c.checks <= 0 {
+		return nil, nil // the small-scope phase took the whole budget
+	}
+	if err := runRapid(tb, c, prop); err != nil {
 		return nil, err
 	}
 	if s.cfg.planDir == "" {

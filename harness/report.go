@@ -35,7 +35,11 @@ type Failure struct {
 	Plan      sim.Plan
 	Result    *sim.Result
 	// Plans is how many plans ran up to the first failure.
-	Plans  int
+	Plans int
+	// Index is, for a failure the small-scope phase found, its plan's
+	// index (0-based) in sim.Exhaustive order; -1 for the fault-free
+	// baseline run.
+	Index  int
 	Source Source
 	// RapidSeed and RapidFailFile reproduce a search failure under go
 	// test (-rapid.seed, -rapid.failfile); zero when rapid did not say.
@@ -126,7 +130,11 @@ func (f *Failure) writePlan(b *strings.Builder) {
 
 func (f *Failure) writeWhat(b *strings.Builder) {
 	how := map[Source]string{SourceSearch: fmt.Sprintf("plan %d of the search", f.Plans), SourceSaved: "a saved plan", SourceSeed: "the seed's swarm plan",
-		SourcePlan: "the plan file", SourceSwarm: fmt.Sprintf("seed %d of the swarm", f.FoundSeed)}[f.Source]
+		SourcePlan: "the plan file", SourceSwarm: fmt.Sprintf("seed %d of the swarm", f.FoundSeed),
+		SourceExhaustive: fmt.Sprintf("small-scope plan %d, run %d of the check", f.Index, f.Plans)}[f.Source]
+	if f.Source == SourceExhaustive && f.Index < 0 {
+		how = "the fault-free baseline run"
+	}
 	if d := f.Divergence; d != nil {
 		fmt.Fprintf(b, "scenario %s is not deterministic: two runs of the same seed and plan (%s) differ at trace event %d:\n  run 1: %s\n  run 2: %s\n",
 			f.Scenario, how, d.Index, eventOrEnd(d.A), eventOrEnd(d.B))
@@ -173,6 +181,8 @@ func (f *Failure) Commands() []string {
 		out = append(out, f.planFileCommand(test))
 	case f.Source == SourceSaved || (f.Divergence != nil && f.PlanFile != ""):
 		out = append(out, test+"   # replays the saved plan")
+	case f.Source == SourceExhaustive:
+		out = append(out, test) // the small-scope phase runs the same plans in the same order
 	case f.RapidSeed != 0:
 		out = append(out, fmt.Sprintf("%s -rapid.seed=%d", test, f.RapidSeed))
 	case f.RapidFailFile != "":

@@ -150,11 +150,24 @@ func (pr Profile) DrawConfig(r *rand.Rand) SwarmConfig {
 // Generate draws a plan of c.Faults faults of c's kinds. The same r state
 // gives the same plan.
 func (pr Profile) Generate(r *rand.Rand, c SwarmConfig) Plan {
+	return pr.GenerateFrom(r, c, nil)
+}
+
+// GenerateFrom is Generate aimed by a baseline: activity faults name
+// calls the fault-free run made, timed faults fall while its activities
+// run (see landFault). A nil b draws blind, as Generate does.
+func (pr Profile) GenerateFrom(r *rand.Rand, c SwarmConfig, b *Baseline) Plan {
 	pr = pr.withDefaults()
 	var p Plan
 	for i := 0; i < c.Faults && len(c.Kinds) > 0; i++ {
 		k := c.Kinds[r.IntN(len(c.Kinds))]
+		if b != nil {
+			k = pr.landableKind(r, k, c.Kinds, b)
+		}
 		f, ok := pr.drawFault(r, k)
+		if ok && b != nil {
+			f = pr.landFault(r, f, b)
+		}
 		if !ok {
 			continue
 		}
@@ -237,6 +250,12 @@ func drawDur(r *rand.Rand, max time.Duration) time.Duration {
 // the seed's "swarm.config" and "swarm.plan" streams. simrun swarm and
 // run use it, so a seed names the same plan everywhere.
 func (pr Profile) SwarmPlan(seed Seed) (SwarmConfig, Plan) {
+	return pr.SwarmPlanFrom(seed, nil)
+}
+
+// SwarmPlanFrom is SwarmPlan aimed by the seed's baseline (see
+// DrawSwarmPlan); a nil b gives SwarmPlan's plan.
+func (pr Profile) SwarmPlanFrom(seed Seed, b *Baseline) (SwarmConfig, Plan) {
 	c := pr.DrawConfig(seed.Stream("swarm.config"))
-	return c, pr.Generate(seed.Stream("swarm.plan"), c)
+	return c, pr.GenerateFrom(seed.Stream("swarm.plan"), c, b)
 }

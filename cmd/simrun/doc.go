@@ -26,14 +26,20 @@
 // `simrun run S -seed N` prints the trace (and
 // trace_sha256) that a test running sim.Run on S's swarm plan for seed N
 // gets. A seed names its plan: without -plan, run, swarm and shrink use
-// the plan the scenario's profile draws for the seed (Profile.SwarmPlan),
-// and run prints the swarm configuration it was drawn from.
+// the plan the scenario's profile draws for the seed, aimed by the seed's
+// fault-free baseline run (sim.DrawSwarmPlan), and run prints the swarm
+// configuration it was drawn from.
 //
 // # Nightly CI
 //
 // Shard a long swarm across jobs with -shard I/N: seed s belongs to shard
 // ((s-start) mod N)+1, so the jobs together run exactly the seeds of one
 // unsharded run. -duration time-boxes a job instead of counting seeds.
+// -night N (the CI run number) starts at night N's own range of 2^20
+// seeds, so each night runs seeds no other night ran. -exhaustive runs
+// each scenario's small-scope plans (every single fault, then pairs)
+// against the baseline of -seed, with -start, -seeds and -shard counting
+// plans instead of seeds.
 // -out DIR keeps one plan file per failing seed, named
 // <scenario>-<seed>.plan, whose comment header gives the command that
 // reproduces it; upload DIR as the job's artifact. Progress goes to

@@ -36,7 +36,7 @@ func TestRunMatchesGoTest(t *testing.T) {
 		t.Run(sc.Name, func(t *testing.T) {
 			t.Parallel()
 			for _, seed := range []sim.Seed{1, 2} {
-				cfg, plan := sc.Profile.SwarmPlan(seed)
+				cfg, plan := drawPlan(t, sc, seed)
 				want, err := sim.Run(t, sc, seed, plan, &sim.Options{Config: &cfg})
 				if err != nil {
 					t.Fatal(err)
@@ -70,7 +70,7 @@ func TestRunWritesFiles(t *testing.T) {
 	dir := t.TempDir()
 	trace, page := filepath.Join(dir, "t.jsonl"), filepath.Join(dir, "t.html")
 	r := simrun(t, "run", sc.Name, "-seed", fmt.Sprint(seed), "-trace", trace, "-html", page).wantCode(t, 0)
-	cfg, plan := sc.Profile.SwarmPlan(seed)
+	cfg, plan := drawPlan(t, sc, seed)
 	want, err := sim.Run(t, sc, seed, plan, &sim.Options{Config: &cfg})
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +108,7 @@ func TestRunWritesFiles(t *testing.T) {
 // of sim.Run with that plan and no config.
 func TestRunPlanFile(t *testing.T) {
 	sc, seed := lookup(t, "parallel-activities"), sim.Seed(2)
-	_, plan := sc.Profile.SwarmPlan(seed)
+	_, plan := drawPlan(t, sc, seed)
 	path := filepath.Join(t.TempDir(), "p.plan")
 	writeFile(t, path, plan.String())
 	var got runJSON
@@ -143,4 +143,15 @@ func lookup(t *testing.T, name string) *sim.Scenario {
 		t.Fatal(err)
 	}
 	return sc
+}
+
+// drawPlan is the plan simrun run and swarm draw for seed: aimed by the
+// seed's fault-free baseline.
+func drawPlan(t *testing.T, sc *sim.Scenario, seed sim.Seed) (sim.SwarmConfig, sim.Plan) {
+	t.Helper()
+	cfg, plan, err := sim.DrawSwarmPlan(t, sc, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, plan
 }

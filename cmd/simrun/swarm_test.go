@@ -61,7 +61,7 @@ func TestSwarmShards(t *testing.T) {
 		if r.Seed != uint64(5+i) {
 			t.Fatalf("results not in seed order: %+v", all.Results)
 		}
-		cfg, plan := sc.Profile.SwarmPlan(sim.Seed(r.Seed))
+		cfg, plan := drawPlan(t, sc, sim.Seed(r.Seed))
 		want, err := sim.Run(t, sc, sim.Seed(r.Seed), plan, &sim.Options{Config: &cfg})
 		if err != nil {
 			t.Fatal(err)
@@ -97,7 +97,7 @@ func TestSwarmTotals(t *testing.T) {
 	r.decode(t, &got, swarmKeys...)
 	want := map[string]int{}
 	for s := 1; s <= 20; s++ {
-		_, plan := sc.Profile.SwarmPlan(sim.Seed(s))
+		_, plan := drawPlan(t, sc, sim.Seed(s))
 		res, err := sim.Run(t, sc, sim.Seed(s), plan, nil)
 		if err != nil {
 			t.Fatal(err)

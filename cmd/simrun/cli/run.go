@@ -24,6 +24,8 @@ type runJSON struct {
 	Config           string          `json:"config,omitempty"`
 	Plan             string          `json:"plan"`
 	Events           int             `json:"events"`
+	FaultsPlanned    int             `json:"faults_planned"`
+	FaultsFired      int             `json:"faults_fired"`
 	Repro            string          `json:"repro"`
 }
 
@@ -53,12 +55,17 @@ go test's for the same seed. Exits 1 when a property is violated.`)
 		if plan, err = readPlan(*planFile, sc); err != nil {
 			return nil, err
 		}
-	} else {
-		c, p := sc.Profile.SwarmPlan(seed.seed)
-		cfg, plan = &c, p
 	}
 	repro := a.repro(sc, seed.seed, *planFile)
 	return func(t *testing.T) int {
+		if *planFile == "" {
+			c, p, err := sim.DrawSwarmPlan(t, sc, seed.seed)
+			if err != nil {
+				fmt.Fprintf(a.stderr, "%s run: %s\n", a.cfg.Command, oneLine(err.Error()))
+				return exitUsage
+			}
+			cfg, plan = &c, p
+		}
 		r, err := sim.Run(t, sc, seed.seed, plan, &sim.Options{Config: cfg, OnHang: a.onHang(sc.Name, seed.seed)})
 		if err != nil {
 			fmt.Fprintf(a.stderr, "%s run: %s\n", a.cfg.Command, oneLine(err.Error()))
@@ -83,7 +90,8 @@ go test's for the same seed. Exits 1 when a property is violated.`)
 func runJSONOf(r *sim.Result, repro string) runJSON {
 	out := runJSON{Scenario: r.Scenario, Seed: uint64(r.Seed), Outcome: r.Outcome, ErrorType: r.ErrType,
 		TraceSHA256: r.TraceSHA256(), VirtualElapsedMS: r.Elapsed.Milliseconds(),
-		Violations: append([]sim.Violation{}, r.Violations...), Plan: r.Plan.String(), Events: len(r.Events), Repro: repro}
+		Violations: append([]sim.Violation{}, r.Violations...), Plan: r.Plan.String(), Events: len(r.Events), Repro: repro,
+		FaultsPlanned: len(r.Plan.Faults), FaultsFired: len(r.Fired)}
 	if r.Config != nil {
 		out.Config = r.Config.String()
 	}
@@ -113,7 +121,7 @@ func (a *app) printRun(r *sim.Result, repro string) {
 	if r.Config != nil {
 		fmt.Fprintf(w, "config: %s\n", r.Config)
 	}
-	fmt.Fprintf(w, "plan: %d faults\n", len(r.Plan.Faults))
+	fmt.Fprintf(w, "plan: %d faults, %d fired\n", len(r.Plan.Faults), len(r.Fired))
 	for _, f := range r.Plan.Faults {
 		fmt.Fprintf(w, "  %s\n", f)
 	}

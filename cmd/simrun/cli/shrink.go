@@ -32,8 +32,6 @@ Exits 2 when the seed does not fail.`)
 		if plan, err = readPlan(*planFile, sc); err != nil {
 			return nil, err
 		}
-	} else {
-		_, plan = sc.Profile.SwarmPlan(seed.seed)
 	}
 	if *out == "" {
 		*out = fmt.Sprintf("%s-%d.min.plan", fileStem(sc.Name), seed.seed)
@@ -42,6 +40,12 @@ Exits 2 when the seed does not fail.`)
 		return nil, err
 	}
 	return func(t *testing.T) int {
+		if *planFile == "" {
+			if _, plan, err = sim.DrawSwarmPlan(t, sc, seed.seed); err != nil {
+				fmt.Fprintf(a.stderr, "%s shrink: %s\n", a.cfg.Command, oneLine(err.Error()))
+				return exitUsage
+			}
+		}
 		small, r, err := harness.Shrink(t, sc, seed.seed, plan)
 		switch {
 		case errors.Is(err, harness.ErrPassed):

@@ -31,11 +31,12 @@ type swarmOpts struct {
 	outDir           string
 	html             bool
 	verbose          bool
+	ex               exhaustiveOpts
 }
 
 // swarm is `swarm`: many seeds of many scenarios, in parallel.
 func (a *app) swarm(args []string) (job, error) {
-	fs := a.flags("swarm", "[-scenario NAME|all] [-bugs] [-seeds N | -duration D] [-start S] [-shard I/N] [-parallel P] [-check-determinism] [-out DIR [-html]] [-v] [-json]", fmt.Sprintf(`
+	fs := a.flags("swarm", "[-scenario NAME|all] [-bugs] [-seeds N | -duration D] [-start S | -night N] [-shard I/N] [-parallel P] [-check-determinism] [-out DIR [-html]] [-v] [-json]", fmt.Sprintf(`
 Run seeds start..start+N-1 of each chosen scenario, each with the fault plan
 its seed draws, on P goroutines, and report every seed whose properties did
 not hold with the command that reproduces it. Results are ordered by
@@ -44,6 +45,8 @@ correct scenario, %d seeds each.
 
 Sharding: seed s belongs to shard ((s-start) mod N)+1, so CI jobs
 -shard 1/N .. N/N together run exactly the seeds of the unsharded run.
+Nightly: -night N (the CI run number) starts at night N's own range of
+2^20 seeds, so each night explores seeds no earlier night ran.
 Exits 1 when a seed fails or a determinism check finds two traces differ.`, defaultSwarmSeeds))
 	names := fs.String("scenario", "all", "scenario `NAME`, a comma-separated list, or all")
 	withBugs := fs.Bool("bugs", false, "also run the planted-bug variants (of the chosen scenarios)")
@@ -52,6 +55,7 @@ Exits 1 when a seed fails or a determinism check finds two traces differ.`, defa
 	var start seedFlag
 	start.seed = 1
 	fs.Var(&start, "start", "first seed (default 1)")
+	night := fs.Uint64("night", 0, "start at night `N`'s own seed range (N-1)*2^20+1.. (N: the CI run number), so nights never repeat seeds")
 	var sh shard
 	fs.Var(&sh, "shard", "run only shard `I/N` of the seeds")
 	parallel := fs.Int("parallel", runtime.GOMAXPROCS(0), "how many seeds run at once")
@@ -60,6 +64,10 @@ Exits 1 when a seed fails or a determinism check finds two traces differ.`, defa
 	html := fs.Bool("html", false, "with -out, also write each failing seed's HTML timeline")
 	verbose := fs.Bool("v", false, "list every seed's outcome and trace fingerprint (with -json: as \"results\")")
 	asJSON := fs.Bool("json", false, "print one JSON object with the totals")
+	exhaustive := fs.Bool("exhaustive", false, "run each scenario's small-scope plans (every single fault, then pairs) against the baseline of -seed; -start and -seeds count plans")
+	var baseSeed seedFlag
+	baseSeed.seed = 1
+	fs.Var(&baseSeed, "seed", "with -exhaustive: the seed of the baseline and of every run (default 1)")
 	pos, err := fs.parse(args)
 	if err != nil {
 		return nil, err
@@ -70,11 +78,25 @@ Exits 1 when a seed fails or a determinism check finds two traces differ.`, defa
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	o := swarmOpts{start: start.seed, seeds: *seeds, duration: *duration, shard: sh, parallel: *parallel,
-		checkDeterminism: *det, outDir: *outDir, html: *html, verbose: *verbose}
+		checkDeterminism: *det, outDir: *outDir, html: *html, verbose: *verbose,
+		ex: exhaustiveOpts{on: *exhaustive, seed: baseSeed.seed}}
 	if err := a.checkSwarmOpts(&o, given, *names, *withBugs); err != nil {
 		return nil, err
 	}
+	if err := a.checkExhaustive(&o, given); err != nil {
+		return nil, err
+	}
+	if given["night"] {
+		if err := applyNight(&o, *night, given); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(a.stderr, "night %d: seeds %d..%d\n", *night, o.start, uint64(o.start)+NightSeeds-1)
+	}
 	return func(t *testing.T) int {
+		if err := o.prepare(t); err != nil {
+			fmt.Fprintf(a.stderr, "%s swarm: the baseline run: %s\n", a.cfg.Command, oneLine(err.Error()))
+			return exitUsage
+		}
 		prog := a.newProgress(o)
 		hooks := a.swarmHooks(o, prog)
 		interrupted := make(chan struct{})

@@ -15,6 +15,11 @@ import (
 type unit struct {
 	sc   *sim.Scenario
 	seed sim.Seed
+	// plan and index are set for a small-scope plan (swarm -exhaustive):
+	// the plan to run with seed, and its index in the scenario's list;
+	// index is -1 for a seed's drawn plan.
+	plan  *sim.Plan
+	index int
 }
 
 // seedResult is what a swarm keeps of one unit: small, so long swarms do
@@ -33,6 +38,7 @@ type seedResult struct {
 	mismatch   string        // where the second run's trace differed
 	failed     bool
 	planFile   string
+	index      int // the small-scope plan's index; -1 for a drawn plan
 }
 
 // swarmHooks are called from the workers as results come in, in
@@ -100,7 +106,10 @@ func runSwarm(t *testing.T, o swarmOpts, prog *progress, hooks swarmHooks) *swar
 		if a.scenario != b.scenario {
 			return a.scenario < b.scenario
 		}
-		return a.seed < b.seed
+		if a.seed != b.seed {
+			return a.seed < b.seed
+		}
+		return a.index < b.index
 	})
 	for _, r := range rep.results {
 		if r.failed {
@@ -130,14 +139,18 @@ func feed(o swarmOpts, units chan<- unit, stop <-chan struct{}) {
 	if o.shard.n > 1 {
 		first = o.shard.i - 1
 	}
-	for k := first; o.duration > 0 || k < o.seeds; k += step {
+	for k := first; (o.duration > 0 && o.seeds == 0) || k < o.seeds; k += step {
 		seed := o.start + sim.Seed(k)
 		if k+step < k || seed < o.start {
 			return // past the largest seed
 		}
 		for _, sc := range o.scenarios {
+			u, ok := o.unitAt(sc, k)
+			if !ok {
+				continue
+			}
 			select {
-			case units <- unit{sc, seed}:
+			case units <- u:
 			case <-deadline:
 				return
 			case <-stop:
@@ -150,13 +163,25 @@ func feed(o swarmOpts, units chan<- unit, stop <-chan struct{}) {
 // runUnit runs one seed (twice with checkDeterminism) and keeps the
 // summary; the full result is returned for the hooks.
 func runUnit(t *testing.T, u unit, checkDeterminism bool, hooks swarmHooks) (seedResult, *sim.Result) {
-	cfg, plan := u.sc.Profile.SwarmPlan(u.seed)
-	res := seedResult{scenario: u.sc.Name, seed: u.seed, config: cfg, plan: plan}
-	opts := &sim.Options{Config: &cfg}
+	res := seedResult{scenario: u.sc.Name, seed: u.seed, index: u.index}
+	opts := &sim.Options{}
 	if hooks.onHangFor != nil {
 		opts.OnHang = hooks.onHangFor(u.sc.Name, u.seed)
 	}
-	r, err := sim.Run(t, u.sc, u.seed, plan, opts)
+	var cfg sim.SwarmConfig
+	var plan sim.Plan
+	var err error
+	if u.plan != nil {
+		plan = *u.plan
+	} else {
+		cfg, plan, err = sim.DrawSwarmPlan(t, u.sc, u.seed)
+		opts.Config = &cfg
+	}
+	res.config, res.plan = cfg, plan
+	var r *sim.Result
+	if err == nil {
+		r, err = sim.Run(t, u.sc, u.seed, plan, opts)
+	}
 	if err != nil {
 		// A swarm plan always fits its scenario; if it does not, the
 		// engine or the profile is wrong, and the seed says where.

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -30,6 +32,14 @@ type swarmJSON struct {
 	FailingSeeds          []failingSeed    `json:"failing_seeds"`
 	Mismatches            []mismatchedSeed `json:"mismatches,omitempty"`
 	Results               []seedJSON       `json:"results,omitempty"`
+
+	// faultTally is the planned and fired fault counts of the whole
+	// swarm; PerScenario has each scenario's.
+	faultTally
+	PerScenario map[string]*faultTally `json:"per_scenario"`
+	// Coverage is, under -exhaustive, how much of each scenario's
+	// small-scope list ran.
+	Coverage map[string]string `json:"coverage,omitempty"`
 }
 
 // seedJSON is one seed's line in swarm -v -json.
@@ -48,6 +58,7 @@ type failingSeed struct {
 	Violations []sim.Violation `json:"violations"`
 	Repro      string          `json:"repro"`
 	PlanFile   string          `json:"plan_file,omitempty"`
+	PlanIndex  *int            `json:"plan_index,omitempty"` // under -exhaustive
 }
 
 type mismatchedSeed struct {
@@ -86,6 +97,9 @@ func (a *app) swarmHooks(o swarmOpts, prog *progress) swarmHooks {
 // header that says what failed and how to reproduce it.
 func (a *app) writeFailure(o swarmOpts, res *seedResult, r *sim.Result) error {
 	stem := fmt.Sprintf("%s-%d", fileStem(res.scenario), res.seed)
+	if o.ex.on {
+		stem += fmt.Sprintf("-p%d", res.index)
+	}
 	path := filepath.Join(o.outDir, stem+".plan")
 	var b strings.Builder
 	fmt.Fprintln(&b, sim.PlanHeader)
@@ -95,7 +109,11 @@ func (a *app) writeFailure(o swarmOpts, res *seedResult, r *sim.Result) error {
 		fmt.Fprintf(&b, "#   %s\n", oneLine(v.String()))
 	}
 	sc := a.byName[res.scenario]
-	fmt.Fprintf(&b, "# reproduce the swarm run (same trace): %s\n", a.repro(sc, res.seed, ""))
+	if o.ex.on {
+		fmt.Fprintf(&b, "# reproduce the swarm run (same trace): %s\n", o.ex.repro(res.scenario, res.index))
+	} else {
+		fmt.Fprintf(&b, "# reproduce the swarm run (same trace): %s\n", a.repro(sc, res.seed, ""))
+	}
 	fmt.Fprintf(&b, "# run this file (edit it to experiment): %s\n", a.repro(sc, res.seed, path))
 	fmt.Fprintf(&b, "# shrink it to the fewest faults:        %s shrink %s -seed %d\n", a.cfg.Command, shellQuote(res.scenario), res.seed)
 	for _, f := range res.plan.Faults {
@@ -119,6 +137,8 @@ func (rep *swarmReport) json(o swarmOpts, repro func(name string, seed sim.Seed)
 		Runs: len(rep.results), Failures: rep.failures, DeterminismMismatches: rep.mismatches,
 		WallSeconds: rep.wall.Seconds(), Interrupted: rep.interrupted, FaultsInjected: rep.faultCounts(), Outcomes: map[string]int{},
 		FailingSeeds: []failingSeed{}}
+	out.faultTally, out.PerScenario = rep.tallies()
+	out.Coverage = rep.coverage(o.ex)
 	if o.duration > 0 {
 		out.Duration = o.duration.String()
 	}
@@ -135,8 +155,12 @@ func (rep *swarmReport) json(o swarmOpts, repro func(name string, seed sim.Seed)
 		}
 		out.Outcomes[string(r.outcome)]++
 		if r.failed {
-			out.FailingSeeds = append(out.FailingSeeds, failingSeed{Scenario: r.scenario, Seed: uint64(r.seed), Outcome: r.outcome,
-				Violations: append([]sim.Violation{}, r.violations...), Repro: repro(r.scenario, r.seed), PlanFile: r.planFile})
+			fs := failingSeed{Scenario: r.scenario, Seed: uint64(r.seed), Outcome: r.outcome,
+				Violations: append([]sim.Violation{}, r.violations...), Repro: repro(r.scenario, r.seed), PlanFile: r.planFile}
+			if o.ex.on {
+				fs.Repro, fs.PlanIndex = o.ex.repro(r.scenario, r.index), &r.index
+			}
+			out.FailingSeeds = append(out.FailingSeeds, fs)
 		}
 		if r.mismatch != "" {
 			out.Mismatches = append(out.Mismatches, mismatchedSeed{Scenario: r.scenario, Seed: uint64(r.seed), At: r.mismatch})
@@ -153,7 +177,11 @@ func (a *app) printSwarm(rep *swarmReport, o swarmOpts) {
 	j := rep.json(o, a.reproName)
 	w := a.stdout
 	paint := painter(a.stdoutTTY)
-	fmt.Fprintf(w, "%d runs of %d scenarios (seeds from %d, shard %s, %d at a time): ", j.Runs, len(o.scenarios), o.start, j.Shard, o.parallel)
+	from := fmt.Sprintf("seeds from %d", o.start)
+	if o.ex.on {
+		from = fmt.Sprintf("small-scope plans from %d, seed %d", o.start, o.ex.seed)
+	}
+	fmt.Fprintf(w, "%d runs of %d scenarios (%s, shard %s, %d at a time): ", j.Runs, len(o.scenarios), from, j.Shard, o.parallel)
 	verdict := fmt.Sprintf("%d failures", j.Failures)
 	if o.checkDeterminism {
 		verdict += fmt.Sprintf(", %d determinism mismatches", j.DeterminismMismatches)
@@ -168,6 +196,18 @@ func (a *app) printSwarm(rep *swarmReport, o swarmOpts) {
 		fmt.Fprintln(w, "interrupted: the counts cover the seeds that ran")
 	}
 	fmt.Fprintf(w, "faults injected: %s\n", countList(j.FaultsInjected))
+	fmt.Fprintf(w, "faults fired: %s\n", j.faultTally)
+	for _, name := range slices.Sorted(maps.Keys(j.Coverage)) {
+		fmt.Fprintf(w, "%s: %s\n", name, j.Coverage[name])
+	}
+	for _, sc := range o.scenarios {
+		for _, line := range sc.Profile.Idle() {
+			fmt.Fprintf(w, "%s: %s\n", sc.Name, line)
+		}
+	}
+	if low := lowFiring(j.PerScenario); len(low) > 0 {
+		fmt.Fprintf(w, "fewer than half the planned faults fired in %s: widen the profile's Window or list the activities, signals and queries the workflow uses\n", strings.Join(low, ", "))
+	}
 	fmt.Fprintf(w, "outcomes: %s\n", countList(j.Outcomes))
 	for _, r := range j.Results {
 		fmt.Fprintf(w, "%s %d %s %s\n", r.Scenario, r.Seed, r.Outcome, r.TraceSHA256)
