@@ -56,7 +56,11 @@ func (s *search) swarmSeeds() (*Failure, error) {
 	}
 	for i := range runFlags.swarm.n {
 		seed := start + sim.Seed(i)
-		cfg, plan := s.sc.Profile.SwarmPlan(seed)
+		b, err := s.baseline(seed) // as sim.DrawSwarmPlan, so simrun run -seed draws the same plan
+		if err != nil {
+			return nil, err
+		}
+		cfg, plan := s.sc.Profile.SwarmPlanFrom(seed, b)
 		tr := s.trial(seed, &cfg, plan)
 		if tr.err != nil || tr.div != nil || tr.res.Failed() {
 			return s.settle(tr, SourceSwarm)

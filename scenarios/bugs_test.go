@@ -64,7 +64,10 @@ func catch(t *testing.T, sc *sim.Scenario, props []string, swarmSeeds int) map[s
 		note(runPlan(t, sc, s, sim.Plan{}, nil), fmt.Sprintf("fault-free seed %d", s))
 	}
 	for s := 1; s <= swarmSeeds && len(seen) < len(props); s++ {
-		cfg, plan := sc.Profile.SwarmPlan(sim.Seed(s))
+		cfg, plan, err := sim.DrawSwarmPlan(t, sc, sim.Seed(s)) // what simrun run -seed draws
+		if err != nil {
+			t.Fatal(err)
+		}
 		note(runPlan(t, sc, s, plan, &sim.Options{Config: &cfg}), fmt.Sprintf("seed %d (go run ./cmd/simrun run %s -seed %d)", s, sc.Name, s))
 	}
 	return seen
