@@ -1,0 +1,135 @@
+package server
+
+import (
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+)
+
+// runningActivity resolves an activity task token to the attempt it names,
+// or NotFound when that attempt is over.
+func (s *Server) runningActivity(b []byte) (*activity, error) {
+	tok, ok := parseToken(b)
+	if !ok || tok.kind != 'a' {
+		return nil, serviceerror.ToStatus(serviceerror.NewInvalidArgument("malformed activity task token")).Err()
+	}
+	ex := s.byRun[tok.runID]
+	if ex == nil || !ex.open() {
+		return nil, notFound("workflow execution already completed")
+	}
+	a := ex.activities[tok.sched]
+	if a == nil || !a.running || a.attempt != tok.attempt {
+		return nil, notFound("activity task not found")
+	}
+	return a, nil
+}
+
+// activityByID resolves (workflow, run, activity id) to its running attempt.
+func (s *Server) activityByID(wfID, runID, actID string) (*activity, error) {
+	ex := s.current[wfID]
+	if runID != "" {
+		ex = s.byRun[runID]
+	}
+	if ex == nil || ex.wfID != wfID || !ex.open() {
+		return nil, notFound("workflow execution not found or already completed")
+	}
+	for _, id := range sortedKeys(ex.activities) {
+		if a := ex.activities[id]; a.attrs.ActivityId == actID && a.running {
+			return a, nil
+		}
+	}
+	return nil, notFound("activity task not found")
+}
+
+func handleRespondActivityTaskCompleted(s *Server, c *call) {
+	req := c.req.(*workflowservice.RespondActivityTaskCompletedRequest)
+	a, err := s.runningActivity(req.GetTaskToken())
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	a.completed(req.GetResult(), req.GetIdentity())
+	c.answer(&workflowservice.RespondActivityTaskCompletedResponse{})
+}
+
+func handleRespondActivityTaskCompletedByID(s *Server, c *call) {
+	req := c.req.(*workflowservice.RespondActivityTaskCompletedByIdRequest)
+	a, err := s.activityByID(req.GetWorkflowId(), req.GetRunId(), req.GetActivityId())
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	a.completed(req.GetResult(), req.GetIdentity())
+	c.answer(&workflowservice.RespondActivityTaskCompletedByIdResponse{})
+}
+
+func handleRespondActivityTaskFailed(s *Server, c *call) {
+	req := c.req.(*workflowservice.RespondActivityTaskFailedRequest)
+	a, err := s.runningActivity(req.GetTaskToken())
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	a.identity = req.GetIdentity()
+	if req.GetLastHeartbeatDetails() != nil {
+		a.details = req.GetLastHeartbeatDetails()
+	}
+	a.attemptFailed(req.GetFailure(), false)
+	c.answer(&workflowservice.RespondActivityTaskFailedResponse{})
+}
+
+func handleRespondActivityTaskFailedByID(s *Server, c *call) {
+	req := c.req.(*workflowservice.RespondActivityTaskFailedByIdRequest)
+	a, err := s.activityByID(req.GetWorkflowId(), req.GetRunId(), req.GetActivityId())
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	a.identity = req.GetIdentity()
+	a.attemptFailed(req.GetFailure(), false)
+	c.answer(&workflowservice.RespondActivityTaskFailedByIdResponse{})
+}
+
+func handleRespondActivityTaskCanceled(s *Server, c *call) {
+	req := c.req.(*workflowservice.RespondActivityTaskCanceledRequest)
+	a, err := s.runningActivity(req.GetTaskToken())
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if !a.cancelRequested {
+		c.fail(serviceerror.ToStatus(serviceerror.NewFailedPrecondition("activity cancellation was not requested")).Err())
+		return
+	}
+	a.canceled(req.GetDetails(), req.GetIdentity())
+	c.answer(&workflowservice.RespondActivityTaskCanceledResponse{})
+}
+
+func handleRecordActivityTaskHeartbeat(s *Server, c *call) {
+	req := c.req.(*workflowservice.RecordActivityTaskHeartbeatRequest)
+	a, err := s.runningActivity(req.GetTaskToken())
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	a.heartbeat(req.GetDetails())
+	c.answer(&workflowservice.RecordActivityTaskHeartbeatResponse{CancelRequested: a.cancelRequested})
+}
+
+func handleRecordActivityTaskHeartbeatByID(s *Server, c *call) {
+	req := c.req.(*workflowservice.RecordActivityTaskHeartbeatByIdRequest)
+	a, err := s.activityByID(req.GetWorkflowId(), req.GetRunId(), req.GetActivityId())
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	a.heartbeat(req.GetDetails())
+	c.answer(&workflowservice.RecordActivityTaskHeartbeatByIdResponse{CancelRequested: a.cancelRequested})
+}
+
+// heartbeat records a heartbeat; the details are what the worker sent,
+// none included, as the server stores them.
+func (a *activity) heartbeat(details *commonpb.Payloads) {
+	a.lastHeartbeat = a.ex.s.now
+	a.details = details
+}

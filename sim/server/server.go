@@ -1,0 +1,227 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing/synctest"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+// servicePrefix is the full-method prefix of every WorkflowService RPC.
+const servicePrefix = "/temporal.api.workflowservice.v1.WorkflowService/"
+
+// Options configures a Server. The zero value (or nil) means defaults.
+type Options struct {
+	// Namespace is the only namespace the server knows; "default" when empty.
+	Namespace string
+	// IDSeed seeds the run ids and request ids the server hands out. Two
+	// servers with the same seed hand out the same ids in the same order.
+	IDSeed uint64
+}
+
+// Server is an in-process Temporal frontend for one synctest bubble. One
+// goroutine, the owner loop, holds all state; RPC handlers only enqueue
+// their request and wait for the loop's answer. See doc.go.
+type Server struct {
+	ns     string
+	idSeed uint64
+
+	mu     sync.Mutex
+	inbox  []*call
+	closed bool
+	wake   chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+
+	// Everything below is owned by the loop goroutine.
+	now      time.Time
+	timers   timerQueue
+	ids      uint64
+	runs     []*execution
+	byRun    map[string]*execution // run id -> run
+	current  map[string]*execution // workflow id -> latest run
+	queues   map[queueKey]*taskQueue
+	shutdown map[string]bool // worker instance keys that called ShutdownWorker
+	// deadSticky holds sticky queues whose worker shut down.
+	deadSticky map[string]bool
+	// unsupported lists what workers asked for that the server cannot do.
+	unsupported []string
+}
+
+// New starts a server. It must be called from inside the synctest bubble
+// that runs the client and workers, because its loop waits for the
+// bubble's quiescence (synctest.Wait). Callers must not call synctest.Wait
+// themselves while the server runs: only one goroutine of a bubble may.
+func New(opts *Options) *Server {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Namespace == "" {
+		o.Namespace = "default"
+	}
+	s := &Server{
+		ns:         o.Namespace,
+		idSeed:     o.IDSeed,
+		wake:       make(chan struct{}, 1),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
+		now:        time.Now(),
+		byRun:      map[string]*execution{},
+		current:    map[string]*execution{},
+		queues:     map[queueKey]*taskQueue{},
+		shutdown:   map[string]bool{},
+		deadSticky: map[string]bool{},
+	}
+	go s.loop()
+	return s
+}
+
+// Stop ends the loop: every held call is answered (polls with an empty
+// response) and later calls fail with Unavailable. Stop waits for the loop
+// to exit and is safe to call more than once.
+func (s *Server) Stop() {
+	s.once.Do(func() { close(s.stop) })
+	<-s.done
+}
+
+// Handle is a grpc.UnaryClientInterceptor that answers WorkflowService
+// calls in-process and never calls invoker; pass it to the SDK with
+// grpc.WithChainUnaryInterceptor so it is the innermost interceptor.
+func (s *Server) Handle(ctx context.Context, method string, req, reply any, _ *grpc.ClientConn, _ grpc.UnaryInvoker, _ ...grpc.CallOption) error {
+	name, ok := strings.CutPrefix(method, servicePrefix)
+	h := handlers[name]
+	if !ok || h == nil {
+		return status.Errorf(codes.Unimplemented, "temporalsim server: method %s is not implemented", method)
+	}
+	c := &call{ctx: ctx, name: name, req: req.(proto.Message), done: make(chan struct{})}
+	c.key = callKey(name, c.req)
+	if !s.enqueue(c) {
+		return status.Errorf(codes.Unavailable, "temporalsim server: stopped before %s", name)
+	}
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		// A cancelled caller gets an empty answer (the loop decides, so no
+		// task is handed to a caller that has gone). A call held past its
+		// deadline stays held: the SDK's long-poll deadlines carry no
+		// information, and waking at each would cost wall time.
+		if errors.Is(ctx.Err(), context.Canceled) {
+			s.enqueue(&call{name: cancelNote, target: c, key: "~"})
+		}
+		<-c.done
+	}
+	if c.err != nil {
+		return c.err
+	}
+	m := reply.(proto.Message)
+	proto.Reset(m)
+	if c.resp != nil {
+		proto.Merge(m, c.resp)
+	}
+	return nil
+}
+
+func (s *Server) enqueue(c *call) bool {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return false
+	}
+	s.inbox = append(s.inbox, c)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// loop is the owner goroutine. Each step waits until every other goroutine
+// of the bubble is blocked, so the batch it takes holds everything that
+// happens at this virtual instant; it applies the batch in canonical order
+// (never arrival order) and fires due timers in (time, seq) order.
+func (s *Server) loop() {
+	defer close(s.done)
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	for {
+		select {
+		case <-s.wake:
+		case <-t.C:
+		case <-s.stop:
+			s.shutdownAll()
+			return
+		}
+		synctest.Wait()
+		s.step()
+		if at, ok := s.timers.next(); ok {
+			t.Reset(at.Sub(time.Now()))
+		} else {
+			t.Stop()
+		}
+	}
+}
+
+func (s *Server) step() {
+	s.now = time.Now()
+	s.fireTimers()
+	for {
+		s.mu.Lock()
+		batch := s.inbox
+		s.inbox = nil
+		s.mu.Unlock()
+		if len(batch) == 0 {
+			break
+		}
+		sortCalls(batch)
+		for _, c := range batch {
+			s.apply(c)
+		}
+	}
+	s.fireTimers()
+}
+
+func (s *Server) apply(c *call) {
+	if c.name == cancelNote {
+		s.cancelHeld(c.target)
+		return
+	}
+	handlers[c.name](s, c)
+}
+
+// shutdownAll answers every held and queued call at server stop.
+func (s *Server) shutdownAll() {
+	s.mu.Lock()
+	s.closed = true
+	batch := s.inbox
+	s.inbox = nil
+	s.mu.Unlock()
+	for _, c := range batch {
+		if c.name == cancelNote {
+			continue
+		}
+		c.fail(status.Errorf(codes.Unavailable, "temporalsim server: stopped before %s", c.name))
+	}
+	for _, k := range s.sortedQueueKeys() {
+		q := s.queues[k]
+		for _, p := range q.polls {
+			p.answer(nil)
+		}
+		q.polls = nil
+	}
+	for _, ex := range s.runs {
+		for _, w := range ex.waiters {
+			w.answer(nil)
+		}
+		ex.waiters = nil
+	}
+}
