@@ -32,6 +32,7 @@ type activity struct {
 	lastFailure      *failurepb.Failure
 	cancelRequested  bool
 	cancelRequestID  int64
+	cancelAt         time.Time
 	dead             bool
 
 	wholeTimer  *timer   // schedule-to-close

@@ -138,7 +138,7 @@ func (ex *execution) requestCancelActivity(sched, done int64) {
 	if a == nil {
 		return
 	}
-	a.cancelRequested, a.cancelRequestID = true, id
+	a.cancelRequested, a.cancelRequestID, a.cancelAt = true, id, ex.s.now
 	if !a.running {
 		a.canceled(nil, "")
 	}

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"time"
+
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
@@ -105,31 +107,47 @@ func handleRespondActivityTaskCanceled(s *Server, c *call) {
 	c.answer(&workflowservice.RespondActivityTaskCanceledResponse{})
 }
 
-func handleRecordActivityTaskHeartbeat(s *Server, c *call) {
+// immediate lists the calls answered on the caller's goroutine at once
+// (see answerNow). What they answer must not depend on calls of the same
+// virtual instant: a heartbeat sees only cancel requests made at earlier
+// instants, which the loop has all applied by then.
+var immediate = map[string]func(*Server, *call, time.Time){
+	"RecordActivityTaskHeartbeat":     handleRecordActivityTaskHeartbeat,
+	"RecordActivityTaskHeartbeatById": handleRecordActivityTaskHeartbeatByID,
+}
+
+func handleRecordActivityTaskHeartbeat(s *Server, c *call, now time.Time) {
 	req := c.req.(*workflowservice.RecordActivityTaskHeartbeatRequest)
 	a, err := s.runningActivity(req.GetTaskToken())
 	if err != nil {
 		c.fail(err)
 		return
 	}
-	a.heartbeat(req.GetDetails())
-	c.answer(&workflowservice.RecordActivityTaskHeartbeatResponse{CancelRequested: a.cancelRequested})
+	a.heartbeat(req.GetDetails(), now)
+	c.answer(&workflowservice.RecordActivityTaskHeartbeatResponse{CancelRequested: a.cancelSeen(now)})
 }
 
-func handleRecordActivityTaskHeartbeatByID(s *Server, c *call) {
+func handleRecordActivityTaskHeartbeatByID(s *Server, c *call, now time.Time) {
 	req := c.req.(*workflowservice.RecordActivityTaskHeartbeatByIdRequest)
 	a, err := s.activityByID(req.GetWorkflowId(), req.GetRunId(), req.GetActivityId())
 	if err != nil {
 		c.fail(err)
 		return
 	}
-	a.heartbeat(req.GetDetails())
-	c.answer(&workflowservice.RecordActivityTaskHeartbeatByIdResponse{CancelRequested: a.cancelRequested})
+	a.heartbeat(req.GetDetails(), now)
+	c.answer(&workflowservice.RecordActivityTaskHeartbeatByIdResponse{CancelRequested: a.cancelSeen(now)})
 }
 
 // heartbeat records a heartbeat; the details are what the worker sent,
 // none included, as the server stores them.
-func (a *activity) heartbeat(details *commonpb.Payloads) {
-	a.lastHeartbeat = a.ex.s.now
+func (a *activity) heartbeat(details *commonpb.Payloads, now time.Time) {
+	a.lastHeartbeat = now
 	a.details = details
+}
+
+// cancelSeen reports a cancel request to a heartbeat at now only if it was
+// made at an earlier instant, so the answer never depends on the order of
+// goroutines within one instant.
+func (a *activity) cancelSeen(now time.Time) bool {
+	return a.cancelRequested && a.cancelAt.Before(now)
 }

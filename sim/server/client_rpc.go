@@ -35,8 +35,6 @@ func init() {
 		"RespondActivityTaskFailed":        handleRespondActivityTaskFailed,
 		"RespondActivityTaskFailedById":    handleRespondActivityTaskFailedByID,
 		"RespondActivityTaskCanceled":      handleRespondActivityTaskCanceled,
-		"RecordActivityTaskHeartbeat":      handleRecordActivityTaskHeartbeat,
-		"RecordActivityTaskHeartbeatById":  handleRecordActivityTaskHeartbeatByID,
 		"ShutdownWorker":                   handleShutdownWorker,
 		"ResetStickyTaskQueue":             handleResetStickyTaskQueue,
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/synctest"
 
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -75,3 +76,5 @@ func execute(ctx context.Context, c client.Client, id string, wf any, out any, a
 	}
 	return run.Get(ctx, out)
 }
+
+type historyEvent = historypb.HistoryEvent

@@ -33,8 +33,11 @@ type Server struct {
 	ns     string
 	idSeed uint64
 
-	mu     sync.Mutex
-	inbox  []*call
+	mu    sync.Mutex
+	inbox []*call
+	// state guards the loop's state against the calls answered at once
+	// (heartbeats); the loop holds it during a step, never while waiting.
+	state  sync.Mutex
 	closed bool
 	wake   chan struct{}
 	stop   chan struct{}
@@ -98,11 +101,13 @@ func (s *Server) Stop() {
 // grpc.WithChainUnaryInterceptor so it is the innermost interceptor.
 func (s *Server) Handle(ctx context.Context, method string, req, reply any, _ *grpc.ClientConn, _ grpc.UnaryInvoker, _ ...grpc.CallOption) error {
 	name, ok := strings.CutPrefix(method, servicePrefix)
-	h := handlers[name]
-	if !ok || h == nil {
+	if !ok || (handlers[name] == nil && immediate[name] == nil) {
 		return status.Errorf(codes.Unimplemented, "temporalsim server: method %s is not implemented", method)
 	}
 	c := &call{ctx: ctx, name: name, req: req.(proto.Message), done: make(chan struct{})}
+	if im := immediate[name]; im != nil {
+		return s.answerNow(c, im, reply)
+	}
 	c.key = callKey(name, c.req)
 	if !s.enqueue(c) {
 		return status.Errorf(codes.Unavailable, "temporalsim server: stopped before %s", name)
@@ -119,6 +124,27 @@ func (s *Server) Handle(ctx context.Context, method string, req, reply any, _ *g
 		}
 		<-c.done
 	}
+	return c.result(reply)
+}
+
+// answerNow handles a call on the caller's goroutine. Heartbeats need it:
+// the SDK holds a lock across the heartbeat RPC that the activity's own
+// goroutine may be waiting for, a wait synctest.Wait cannot see past, so a
+// heartbeat held for the loop's quiescence would never be answered.
+func (s *Server) answerNow(c *call, h func(*Server, *call, time.Time), reply any) error {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return status.Errorf(codes.Unavailable, "temporalsim server: stopped before %s", c.name)
+	}
+	s.state.Lock()
+	h(s, c, time.Now())
+	s.state.Unlock()
+	return c.result(reply)
+}
+
+func (c *call) result(reply any) error {
 	if c.err != nil {
 		return c.err
 	}
@@ -158,11 +184,15 @@ func (s *Server) loop() {
 		case <-s.wake:
 		case <-t.C:
 		case <-s.stop:
+			s.state.Lock()
 			s.shutdownAll()
+			s.state.Unlock()
 			return
 		}
 		synctest.Wait()
+		s.state.Lock()
 		s.step()
+		s.state.Unlock()
 		if at, ok := s.timers.next(); ok {
 			t.Reset(at.Sub(time.Now()))
 		} else {
