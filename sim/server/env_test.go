@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"math"
 	"testing"
 	"testing/synctest"
 
@@ -52,7 +53,10 @@ func runOnce(t testing.TB, reg func(worker.Worker), body func(t *testing.T, c cl
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
-	w := worker.New(c, testQueue, worker.Options{BuildID: "temporalsim-test", Identity: "test-worker"})
+	w := worker.New(c, testQueue, worker.Options{BuildID: "temporalsim-test", Identity: "test-worker",
+		// An unlimited activity rate keeps the SDK from spacing activity
+		// starts 10us apart in an order goroutine scheduling picks.
+		WorkerActivitiesPerSecond: math.Inf(1)})
 	reg(w)
 	if err := w.Start(); err != nil {
 		t.Fatalf("worker start: %v", err)
@@ -78,3 +82,5 @@ func execute(ctx context.Context, c client.Client, id string, wf any, out any, a
 }
 
 type historyEvent = historypb.HistoryEvent
+
+type historyT = historypb.History

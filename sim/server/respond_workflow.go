@@ -1,11 +1,15 @@
 package server
 
 import (
+	"slices"
+
 	commandpb "go.temporal.io/api/command/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/proto"
 )
 
 func notFound(format string, args ...any) error {
@@ -60,7 +64,7 @@ func handleRespondWorkflowTaskCompleted(s *Server, c *call) {
 	e := ex.newEvent(enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
 	e.Attributes = &historypb.HistoryEvent_WorkflowTaskCompletedEventAttributes{WorkflowTaskCompletedEventAttributes: &historypb.WorkflowTaskCompletedEventAttributes{
 		ScheduledEventId: wt.schedID, StartedEventId: wt.startedID, Identity: req.GetIdentity(),
-		BinaryChecksum: req.GetBinaryChecksum(), SdkMetadata: req.GetSdkMetadata(), MeteringMetadata: req.GetMeteringMetadata(),
+		BinaryChecksum: req.GetBinaryChecksum(), SdkMetadata: sortedFlags(req.GetSdkMetadata()), MeteringMetadata: req.GetMeteringMetadata(),
 	}}
 	done := ex.write(e)
 	wt.cancelTimers()
@@ -123,4 +127,16 @@ func closesWorkflow(cmds []*commandpb.Command) bool {
 		}
 	}
 	return false
+}
+
+// sortedFlags copies the SDK's metadata with its flag lists sorted: they
+// are sets, and the SDK lists them in map order.
+func sortedFlags(m *sdkpb.WorkflowTaskCompletedMetadata) *sdkpb.WorkflowTaskCompletedMetadata {
+	if m == nil {
+		return nil
+	}
+	out := proto.Clone(m).(*sdkpb.WorkflowTaskCompletedMetadata)
+	slices.Sort(out.CoreUsedFlags)
+	slices.Sort(out.LangUsedFlags)
+	return out
 }

@@ -24,6 +24,11 @@ type Options struct {
 	// IDSeed seeds the run ids and request ids the server hands out. Two
 	// servers with the same seed hand out the same ids in the same order.
 	IDSeed uint64
+	// Settle is the virtual time a step waits for more calls after the
+	// first one arrives; 1ms when zero, none when negative. It must exceed
+	// the spread the SDK's task rate limiter gives calls of one instant
+	// (10us per task); every answer comes this much virtual time later.
+	Settle time.Duration
 }
 
 // Server is an in-process Temporal frontend for one synctest bubble. One
@@ -32,6 +37,7 @@ type Options struct {
 type Server struct {
 	ns     string
 	idSeed uint64
+	settle time.Duration
 
 	mu    sync.Mutex
 	inbox []*call
@@ -70,6 +76,12 @@ func New(opts *Options) *Server {
 	}
 	if o.Namespace == "" {
 		o.Namespace = "default"
+	}
+	switch {
+	case o.Settle == 0:
+		o.Settle = time.Millisecond
+	case o.Settle < 0:
+		o.Settle = 0
 	}
 	s := &Server{
 		ns:         o.Namespace,
@@ -171,10 +183,13 @@ func (s *Server) enqueue(c *call) bool {
 	return true
 }
 
-// loop is the owner goroutine. Each step waits until every other goroutine
-// of the bubble is blocked, so the batch it takes holds everything that
-// happens at this virtual instant; it applies the batch in canonical order
-// (never arrival order) and fires due timers in (time, seq) order.
+// loop is the owner goroutine. A step starts when a call arrives or a timer
+// is due, at base time B; it lets the bubble run for the settle window and
+// until every goroutine is blocked, takes everything that arrived, fires the
+// timers due by B in (time, seq) order, and applies the calls in canonical
+// order (never arrival order), all stamped B. The window absorbs the SDK's
+// own per-task rate limiter, which releases tasks of one instant 10us apart
+// in an order that goroutine scheduling picks.
 func (s *Server) loop() {
 	defer close(s.done)
 	t := time.NewTimer(time.Hour)
@@ -189,35 +204,40 @@ func (s *Server) loop() {
 			s.state.Unlock()
 			return
 		}
+		base := time.Now()
+		if s.settle > 0 {
+			time.Sleep(s.settle)
+		}
 		synctest.Wait()
+		select {
+		case <-s.wake:
+		default:
+		}
+		s.mu.Lock()
+		batch := s.inbox
+		s.inbox = nil
+		s.mu.Unlock()
 		s.state.Lock()
-		s.step()
+		s.step(base, batch)
+		next, ok := s.timers.next()
 		s.state.Unlock()
-		if at, ok := s.timers.next(); ok {
-			t.Reset(at.Sub(time.Now()))
+		if ok {
+			t.Reset(next.Sub(time.Now()))
 		} else {
 			t.Stop()
 		}
 	}
 }
 
-func (s *Server) step() {
-	s.now = time.Now()
+// step applies one batch. Calls that arrive while it runs wait for the
+// next step, so what a step sees never depends on goroutine timing.
+func (s *Server) step(base time.Time, batch []*call) {
+	s.now = base
 	s.fireTimers()
-	for {
-		s.mu.Lock()
-		batch := s.inbox
-		s.inbox = nil
-		s.mu.Unlock()
-		if len(batch) == 0 {
-			break
-		}
-		sortCalls(batch)
-		for _, c := range batch {
-			s.apply(c)
-		}
+	sortCalls(batch)
+	for _, c := range batch {
+		s.apply(c)
 	}
-	s.fireTimers()
 }
 
 func (s *Server) apply(c *call) {
