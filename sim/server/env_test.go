@@ -53,10 +53,7 @@ func runOnce(t testing.TB, reg func(worker.Worker), body func(t *testing.T, c cl
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
-	w := worker.New(c, testQueue, worker.Options{BuildID: "temporalsim-test", Identity: "test-worker",
-		// An unlimited activity rate keeps the SDK from spacing activity
-		// starts 10us apart in an order goroutine scheduling picks.
-		WorkerActivitiesPerSecond: math.Inf(1)})
+	w := newTestWorker(c)
 	reg(w)
 	if err := w.Start(); err != nil {
 		t.Fatalf("worker start: %v", err)
@@ -84,3 +81,10 @@ func execute(ctx context.Context, c client.Client, id string, wf any, out any, a
 type historyEvent = historypb.HistoryEvent
 
 type historyT = historypb.History
+
+func newTestWorker(c client.Client) worker.Worker {
+	return worker.New(c, testQueue, worker.Options{BuildID: "temporalsim-test", Identity: "test-worker",
+		// An unlimited activity rate keeps the SDK from spacing activity
+		// starts 10us apart in an order goroutine scheduling picks.
+		WorkerActivitiesPerSecond: math.Inf(1)})
+}

@@ -63,7 +63,19 @@ type Server struct {
 	deadSticky map[string]bool
 	// unsupported lists what workers asked for that the server cannot do.
 	unsupported []string
+	stats       Stats
 }
+
+// Stats counts what the server did, for tests and benchmarks.
+type Stats struct {
+	Calls               int // RPCs answered
+	Steps               int // loop steps
+	FullHistoryTasks    int // workflow tasks sent with the whole history
+	PartialHistoryTasks int // workflow tasks sent from a sticky queue with the new events only
+}
+
+// Stats returns the server's counters. Call it after Stop.
+func (s *Server) Stats() Stats { return s.stats }
 
 // New starts a server. It must be called from inside the synctest bubble
 // that runs the client and workers, because its loop waits for the
@@ -151,6 +163,7 @@ func (s *Server) answerNow(c *call, h func(*Server, *call, time.Time), reply any
 		return status.Errorf(codes.Unavailable, "temporalsim server: stopped before %s", c.name)
 	}
 	s.state.Lock()
+	s.stats.Calls++
 	h(s, c, time.Now())
 	s.state.Unlock()
 	return c.result(reply)
@@ -233,6 +246,7 @@ func (s *Server) loop() {
 // next step, so what a step sees never depends on goroutine timing.
 func (s *Server) step(base time.Time, batch []*call) {
 	s.now = base
+	s.stats.Steps++
 	s.fireTimers()
 	sortCalls(batch)
 	for _, c := range batch {
@@ -245,6 +259,7 @@ func (s *Server) apply(c *call) {
 		s.cancelHeld(c.target)
 		return
 	}
+	s.stats.Calls++
 	handlers[c.name](s, c)
 }
 

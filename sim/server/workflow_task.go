@@ -95,6 +95,9 @@ func (wt *workflowTask) start(poll *call) {
 	events := ex.events
 	if wt.onSticky && ex.lastStarted > 0 {
 		events = ex.events[ex.lastStarted:]
+		s.stats.PartialHistoryTasks++
+	} else {
+		s.stats.FullHistoryTasks++
 	}
 	poll.answer(&workflowservice.PollWorkflowTaskQueueResponse{
 		TaskToken:                  token{'w', ex.runID, wt.schedID, wt.attempt}.bytes(),
