@@ -7,7 +7,6 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -33,7 +32,7 @@ func TwoStepWorkflow(ctx workflow.Context, name string) (string, error) {
 	return b, err
 }
 
-func registerTwoStep(w worker.Worker) {
+func registerTwoStep(w workerRegistry) {
 	w.RegisterWorkflow(TwoStepWorkflow)
 	w.RegisterActivity(greet)
 	w.RegisterActivity(shout)

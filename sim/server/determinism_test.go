@@ -11,7 +11,6 @@ import (
 
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/proto"
 )
@@ -36,7 +35,7 @@ func FanOutWorkflow(ctx workflow.Context) (string, error) {
 	return out, nil
 }
 
-func registerAll(w worker.Worker) {
+func registerAll(w workerRegistry) {
 	registerTwoStep(w)
 	w.RegisterWorkflow(FanOutWorkflow)
 }

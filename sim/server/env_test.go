@@ -38,7 +38,7 @@ func dial(srv *Server) (client.Client, error) {
 // inBubble runs body against a server, a client and one worker (registered
 // by reg) inside a fresh synctest bubble, stops them all, and returns the
 // histories.
-func inBubble(t *testing.T, reg func(worker.Worker), body func(t *testing.T, c client.Client)) []RunHistory {
+func inBubble(t *testing.T, reg func(workerRegistry), body func(t *testing.T, c client.Client)) []RunHistory {
 	t.Helper()
 	var hist []RunHistory
 	synctest.Test(t, func(t *testing.T) {
@@ -47,7 +47,7 @@ func inBubble(t *testing.T, reg func(worker.Worker), body func(t *testing.T, c c
 	return hist
 }
 
-func runOnce(t testing.TB, reg func(worker.Worker), body func(t *testing.T, c client.Client)) []RunHistory {
+func runOnce(t testing.TB, reg func(workerRegistry), body func(t *testing.T, c client.Client)) []RunHistory {
 	srv := New(&Options{IDSeed: 7})
 	c, err := dial(srv)
 	if err != nil {
@@ -87,4 +87,11 @@ func newTestWorker(c client.Client) worker.Worker {
 		// An unlimited activity rate keeps the SDK from spacing activity
 		// starts 10us apart in an order goroutine scheduling picks.
 		WorkerActivitiesPerSecond: math.Inf(1)})
+}
+
+// workerRegistry is what both a worker and a TestWorkflowEnvironment offer
+// for registration, so tests and benchmarks share their setup.
+type workerRegistry interface {
+	RegisterWorkflow(w any)
+	RegisterActivity(a any)
 }

@@ -72,14 +72,22 @@ func (q *taskQueue) park(c *call) {
 	q.dispatch()
 }
 
+// dispatch pairs tasks with polls. A poll whose context has ended (held
+// past its deadline, or its worker gone) gets an empty answer instead of a
+// task, as its long poll would have ended on a real server: a crashed
+// worker's polls must not swallow tasks.
 func (q *taskQueue) dispatch() {
 	for len(q.polls) > 0 && len(q.tasks) > 0 {
+		p := q.polls[0]
+		if p.ctx != nil && p.ctx.Err() != nil {
+			q.unpark(p)
+			continue
+		}
 		t := q.tasks[0]
 		q.tasks = q.tasks[1:]
 		if !t.valid() {
 			continue
 		}
-		p := q.polls[0]
 		q.polls = q.polls[1:]
 		p.queue = nil
 		t.start(p)

@@ -38,7 +38,7 @@ func mixedHistories(t *testing.T) []RunHistory {
 			t.Fatal(err)
 		}
 	})...)
-	all = append(all, inBubble(t, func(w worker.Worker) {
+	all = append(all, inBubble(t, func(w workerRegistry) {
 		w.RegisterWorkflow(ChildParent)
 		w.RegisterWorkflow(CountingChild)
 	}, func(t *testing.T, c client.Client) {
@@ -47,7 +47,7 @@ func mixedHistories(t *testing.T) []RunHistory {
 			t.Fatal(err)
 		}
 	})...)
-	all = append(all, inBubble(t, func(w worker.Worker) {
+	all = append(all, inBubble(t, func(w workerRegistry) {
 		w.RegisterWorkflow(CancelAckWorkflow)
 		w.RegisterActivity(waitsForCancel)
 	}, func(t *testing.T, c client.Client) {

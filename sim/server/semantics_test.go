@@ -11,7 +11,6 @@ import (
 	sdkactivity "go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -32,7 +31,7 @@ func RetryWorkflow(ctx workflow.Context) (int32, error) {
 }
 
 func TestRetriesBackOffInVirtualTime(t *testing.T) {
-	hist := inBubble(t, func(w worker.Worker) {
+	hist := inBubble(t, func(w workerRegistry) {
 		w.RegisterWorkflow(RetryWorkflow)
 		w.RegisterActivity(flaky)
 	}, func(t *testing.T, c client.Client) {
@@ -78,7 +77,7 @@ func HeartbeatTimeoutWorkflow(ctx workflow.Context) (int32, error) {
 }
 
 func TestHeartbeatTimeoutIsRetried(t *testing.T) {
-	inBubble(t, func(w worker.Worker) {
+	inBubble(t, func(w workerRegistry) {
 		w.RegisterWorkflow(HeartbeatTimeoutWorkflow)
 		w.RegisterActivity(silentFirst)
 	}, func(t *testing.T, c client.Client) {
@@ -116,7 +115,7 @@ func BareHeartbeatWorkflow(ctx workflow.Context) (string, error) {
 }
 
 func TestHeartbeatWithNoDetails(t *testing.T) {
-	inBubble(t, func(w worker.Worker) {
+	inBubble(t, func(w workerRegistry) {
 		w.RegisterWorkflow(BareHeartbeatWorkflow)
 		w.RegisterActivity(beatsBare)
 	}, func(t *testing.T, c client.Client) {
@@ -158,7 +157,7 @@ func CancelAckWorkflow(ctx workflow.Context) (string, error) {
 }
 
 func TestWaitForCancellationIsAcknowledged(t *testing.T) {
-	hist := inBubble(t, func(w worker.Worker) {
+	hist := inBubble(t, func(w workerRegistry) {
 		w.RegisterWorkflow(CancelAckWorkflow)
 		w.RegisterActivity(waitsForCancel)
 	}, func(t *testing.T, c client.Client) {

@@ -142,7 +142,8 @@ func (s *Server) Handle(ctx context.Context, method string, req, reply any, _ *g
 		// A cancelled caller gets an empty answer (the loop decides, so no
 		// task is handed to a caller that has gone). A call held past its
 		// deadline stays held: the SDK's long-poll deadlines carry no
-		// information, and waking at each would cost wall time.
+		// information, and waking at each would cost wall time (dispatch
+		// answers such a poll empty rather than give it a task).
 		if errors.Is(ctx.Err(), context.Canceled) {
 			s.enqueue(&call{name: cancelNote, target: c, key: "~"})
 		}

@@ -2,12 +2,14 @@ package server
 
 import (
 	"context"
+	enumspb "go.temporal.io/api/enums/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -22,7 +24,7 @@ func SequentialWorkflow(ctx workflow.Context, n int) (int, error) {
 	return n, nil
 }
 
-func registerSequential(w worker.Worker) {
+func registerSequential(w workerRegistry) {
 	w.RegisterWorkflow(SequentialWorkflow)
 	w.RegisterActivity(greet)
 }
@@ -91,4 +93,71 @@ func TestWorkerRestartResumesOnNormalQueue(t *testing.T) {
 			t.Errorf("%d full-history workflow tasks, want 2 (first task, and the new worker's first)", st.FullHistoryTasks)
 		}
 	})
+}
+
+// TestStickyTimeoutMovesTaskToNormalQueue loses the first worker without a
+// ShutdownWorker call (as a crashed process would): the next workflow task
+// waits on its sticky queue for the schedule-to-start timeout (5s), times
+// out, and the second worker takes it from the normal queue.
+func TestStickyTimeoutMovesTaskToNormalQueue(t *testing.T) {
+	hist := inBubbleDropping(t, "ShutdownWorker", func(t *testing.T, srv *Server, c client.Client) {
+		w1 := newTestWorker(c)
+		registerTwoStep(w1)
+		if err := w1.Start(); err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "lost", TaskQueue: testQueue}, TwoStepWorkflow, "l")
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(30 * time.Minute)
+		w1.Stop()
+		w2 := newTestWorker(c)
+		registerTwoStep(w2)
+		if err := w2.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var out string
+		if err := run.Get(ctx, &out); err != nil || out != "hello l!" {
+			t.Fatalf("result %q, %v", out, err)
+		}
+		w2.Stop()
+	})
+	var timedOut *historyEvent
+	for _, e := range hist[0].Events {
+		if e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT {
+			timedOut = e
+		}
+	}
+	if timedOut == nil || timedOut.GetWorkflowTaskTimedOutEventAttributes().GetTimeoutType() != enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START {
+		t.Fatalf("no schedule-to-start WorkflowTaskTimedOut in %v", eventTypes(hist[0]))
+	}
+}
+
+// inBubbleDropping runs body against a server whose client never delivers
+// the named method (answered as if it succeeded).
+func inBubbleDropping(t *testing.T, method string, body func(t *testing.T, srv *Server, c client.Client)) []RunHistory {
+	var hist []RunHistory
+	synctest.Test(t, func(t *testing.T) {
+		srv := New(&Options{IDSeed: 3})
+		drop := func(ctx context.Context, m string, req, reply any, cc *grpc.ClientConn, inv grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+			if m == servicePrefix+method {
+				return nil
+			}
+			return srv.Handle(ctx, m, req, reply, cc, inv, opts...)
+		}
+		c, err := client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: "test-client", Logger: quiet,
+			ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{
+				grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(drop),
+			}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body(t, srv, c)
+		c.Close()
+		srv.Stop()
+		hist = srv.Histories()
+	})
+	return hist
 }

@@ -9,7 +9,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -32,7 +31,7 @@ func ChildParent(ctx workflow.Context) (int, error) {
 }
 
 func TestChildContinuesAsNewFourTimes(t *testing.T) {
-	hist := inBubble(t, func(w worker.Worker) {
+	hist := inBubble(t, func(w workerRegistry) {
 		w.RegisterWorkflow(ChildParent)
 		w.RegisterWorkflow(CountingChild)
 	}, func(t *testing.T, c client.Client) {
@@ -62,7 +61,7 @@ func SignalWorkflow(ctx workflow.Context) (string, error) {
 }
 
 func TestSignal(t *testing.T) {
-	inBubble(t, func(w worker.Worker) { w.RegisterWorkflow(SignalWorkflow) }, func(t *testing.T, c client.Client) {
+	inBubble(t, func(w workerRegistry) { w.RegisterWorkflow(SignalWorkflow) }, func(t *testing.T, c client.Client) {
 		ctx := context.Background()
 		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "sig", TaskQueue: testQueue}, SignalWorkflow)
 		if err != nil {
@@ -88,7 +87,7 @@ func CancellableWorkflow(ctx workflow.Context) error {
 }
 
 func TestCancel(t *testing.T) {
-	hist := inBubble(t, func(w worker.Worker) { w.RegisterWorkflow(CancellableWorkflow) }, func(t *testing.T, c client.Client) {
+	hist := inBubble(t, func(w workerRegistry) { w.RegisterWorkflow(CancellableWorkflow) }, func(t *testing.T, c client.Client) {
 		ctx := context.Background()
 		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "cancel", TaskQueue: testQueue}, CancellableWorkflow)
 		if err != nil {
@@ -114,7 +113,7 @@ func TestCancel(t *testing.T) {
 }
 
 func TestTerminate(t *testing.T) {
-	hist := inBubble(t, func(w worker.Worker) { w.RegisterWorkflow(CancellableWorkflow) }, func(t *testing.T, c client.Client) {
+	hist := inBubble(t, func(w workerRegistry) { w.RegisterWorkflow(CancellableWorkflow) }, func(t *testing.T, c client.Client) {
 		ctx := context.Background()
 		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "term", TaskQueue: testQueue}, CancellableWorkflow)
 		if err != nil {
