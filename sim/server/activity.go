@@ -55,7 +55,7 @@ func (ex *execution) scheduleActivity(a *commandpb.ScheduleActivityTaskCommandAt
 		ScheduleToCloseTimeout: durationpb.New(s2c), ScheduleToStartTimeout: durationpb.New(s2s),
 		StartToCloseTimeout: durationpb.New(st2c), HeartbeatTimeout: a.GetHeartbeatTimeout(),
 		WorkflowTaskCompletedEventId: done, RetryPolicy: withRetryDefaults(a.GetRetryPolicy()),
-		UseWorkflowBuildId: a.GetUseWorkflowBuildId(), Priority: a.GetPriority(),
+		Priority: a.GetPriority(),
 	}
 	id := ex.writeWith(enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, func(e *historypb.HistoryEvent) {
 		e.Attributes = &historypb.HistoryEvent_ActivityTaskScheduledEventAttributes{ActivityTaskScheduledEventAttributes: attrs}

@@ -27,7 +27,7 @@ func (ex *execution) initiateChild(a *commandpb.StartChildWorkflowExecutionComma
 		e.Attributes = &historypb.HistoryEvent_StartChildWorkflowExecutionInitiatedEventAttributes{StartChildWorkflowExecutionInitiatedEventAttributes: &historypb.StartChildWorkflowExecutionInitiatedEventAttributes{
 			Namespace: s.ns, WorkflowId: a.GetWorkflowId(), WorkflowType: a.GetWorkflowType(), TaskQueue: a.GetTaskQueue(), Input: a.GetInput(),
 			WorkflowExecutionTimeout: a.GetWorkflowExecutionTimeout(), WorkflowRunTimeout: a.GetWorkflowRunTimeout(),
-			WorkflowTaskTimeout: a.GetWorkflowTaskTimeout(), ParentClosePolicy: a.GetParentClosePolicy(), Control: a.GetControl(),
+			WorkflowTaskTimeout: a.GetWorkflowTaskTimeout(), ParentClosePolicy: a.GetParentClosePolicy(),
 			WorkflowTaskCompletedEventId: done, WorkflowIdReusePolicy: a.GetWorkflowIdReusePolicy(), Header: a.GetHeader(),
 			Memo: a.GetMemo(), SearchAttributes: a.GetSearchAttributes(), Priority: a.GetPriority(),
 		}}
@@ -40,7 +40,7 @@ func (ex *execution) initiateChild(a *commandpb.StartChildWorkflowExecutionComma
 			e := ex.newEvent(enumspb.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED)
 			e.Attributes = &historypb.HistoryEvent_StartChildWorkflowExecutionFailedEventAttributes{StartChildWorkflowExecutionFailedEventAttributes: &historypb.StartChildWorkflowExecutionFailedEventAttributes{
 				Namespace: s.ns, WorkflowId: a.GetWorkflowId(), WorkflowType: a.GetWorkflowType(),
-				Cause: enumspb.START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS, Control: a.GetControl(),
+				Cause:            enumspb.START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS,
 				InitiatedEventId: id, WorkflowTaskCompletedEventId: done,
 			}}
 			ex.record(nil, e)

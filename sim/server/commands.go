@@ -147,7 +147,7 @@ func (ex *execution) continueAsNew(a *commandpb.ContinueAsNewWorkflowExecutionCo
 	attrs := &historypb.WorkflowExecutionContinuedAsNewEventAttributes{
 		NewExecutionRunId: runID, WorkflowType: ex.started.WorkflowType, TaskQueue: ex.started.TaskQueue, Input: a.GetInput(),
 		WorkflowRunTimeout: a.GetWorkflowRunTimeout(), WorkflowTaskTimeout: a.GetWorkflowTaskTimeout(),
-		WorkflowTaskCompletedEventId: done, Initiator: a.GetInitiator(), Failure: a.GetFailure(),
+		WorkflowTaskCompletedEventId: done, Initiator: a.GetInitiator(),
 		LastCompletionResult: a.GetLastCompletionResult(), Header: a.GetHeader(), Memo: a.GetMemo(), SearchAttributes: a.GetSearchAttributes(),
 	}
 	e.Attributes = &historypb.HistoryEvent_WorkflowExecutionContinuedAsNewEventAttributes{WorkflowExecutionContinuedAsNewEventAttributes: attrs}

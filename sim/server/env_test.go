@@ -83,6 +83,7 @@ type historyEvent = historypb.HistoryEvent
 type historyT = historypb.History
 
 func newTestWorker(c client.Client) worker.Worker {
+	//lint:ignore SA1019 a fixed build id keeps the binary's hash out of the worker's requests
 	return worker.New(c, testQueue, worker.Options{BuildID: "temporalsim-test", Identity: "test-worker",
 		// An unlimited activity rate keeps the SDK from spacing activity
 		// starts 10us apart in an order goroutine scheduling picks.

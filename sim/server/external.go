@@ -56,7 +56,7 @@ func (ex *execution) signalExternal(a *commandpb.SignalExternalWorkflowExecution
 	id := ex.writeWith(enumspb.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED, func(e *historypb.HistoryEvent) {
 		e.Attributes = &historypb.HistoryEvent_SignalExternalWorkflowExecutionInitiatedEventAttributes{SignalExternalWorkflowExecutionInitiatedEventAttributes: &historypb.SignalExternalWorkflowExecutionInitiatedEventAttributes{
 			WorkflowTaskCompletedEventId: done, Namespace: s.ns, WorkflowExecution: target, SignalName: a.GetSignalName(),
-			Input: a.GetInput(), Control: a.GetControl(), ChildWorkflowOnly: a.GetChildWorkflowOnly(), Header: a.GetHeader(),
+			Input: a.GetInput(), ChildWorkflowOnly: a.GetChildWorkflowOnly(), Header: a.GetHeader(),
 		}}
 	})
 	return func() {
@@ -66,12 +66,12 @@ func (ex *execution) signalExternal(a *commandpb.SignalExternalWorkflowExecution
 			e.EventType = enumspb.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED
 			e.Attributes = &historypb.HistoryEvent_SignalExternalWorkflowExecutionFailedEventAttributes{SignalExternalWorkflowExecutionFailedEventAttributes: &historypb.SignalExternalWorkflowExecutionFailedEventAttributes{
 				Cause: enumspb.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND, WorkflowTaskCompletedEventId: done,
-				Namespace: s.ns, WorkflowExecution: target, InitiatedEventId: id, Control: a.GetControl(),
+				Namespace: s.ns, WorkflowExecution: target, InitiatedEventId: id,
 			}}
 		} else {
 			t.signal(a.GetSignalName(), a.GetInput(), a.GetHeader(), "")
 			e.Attributes = &historypb.HistoryEvent_ExternalWorkflowExecutionSignaledEventAttributes{ExternalWorkflowExecutionSignaledEventAttributes: &historypb.ExternalWorkflowExecutionSignaledEventAttributes{
-				InitiatedEventId: id, Namespace: s.ns, WorkflowExecution: target, Control: a.GetControl(),
+				InitiatedEventId: id, Namespace: s.ns, WorkflowExecution: target,
 			}}
 		}
 		if ex.open() {
@@ -85,7 +85,7 @@ func (ex *execution) cancelExternal(a *commandpb.RequestCancelExternalWorkflowEx
 	target := &commonpb.WorkflowExecution{WorkflowId: a.GetWorkflowId(), RunId: a.GetRunId()}
 	id := ex.writeWith(enumspb.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED, func(e *historypb.HistoryEvent) {
 		e.Attributes = &historypb.HistoryEvent_RequestCancelExternalWorkflowExecutionInitiatedEventAttributes{RequestCancelExternalWorkflowExecutionInitiatedEventAttributes: &historypb.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes{
-			WorkflowTaskCompletedEventId: done, Namespace: s.ns, WorkflowExecution: target, Control: a.GetControl(),
+			WorkflowTaskCompletedEventId: done, Namespace: s.ns, WorkflowExecution: target,
 			ChildWorkflowOnly: a.GetChildWorkflowOnly(), Reason: a.GetReason(),
 		}}
 	})
@@ -96,7 +96,7 @@ func (ex *execution) cancelExternal(a *commandpb.RequestCancelExternalWorkflowEx
 			e.EventType = enumspb.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED
 			e.Attributes = &historypb.HistoryEvent_RequestCancelExternalWorkflowExecutionFailedEventAttributes{RequestCancelExternalWorkflowExecutionFailedEventAttributes: &historypb.RequestCancelExternalWorkflowExecutionFailedEventAttributes{
 				Cause: enumspb.CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND, WorkflowTaskCompletedEventId: done,
-				Namespace: s.ns, WorkflowExecution: target, InitiatedEventId: id, Control: a.GetControl(),
+				Namespace: s.ns, WorkflowExecution: target, InitiatedEventId: id,
 			}}
 		} else {
 			t.requestCancel(a.GetReason(), "", ex.execution(), id)

@@ -64,7 +64,7 @@ func handleRespondWorkflowTaskCompleted(s *Server, c *call) {
 	e := ex.newEvent(enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
 	e.Attributes = &historypb.HistoryEvent_WorkflowTaskCompletedEventAttributes{WorkflowTaskCompletedEventAttributes: &historypb.WorkflowTaskCompletedEventAttributes{
 		ScheduledEventId: wt.schedID, StartedEventId: wt.startedID, Identity: req.GetIdentity(),
-		BinaryChecksum: req.GetBinaryChecksum(), SdkMetadata: sortedFlags(req.GetSdkMetadata()), MeteringMetadata: req.GetMeteringMetadata(),
+		SdkMetadata: sortedFlags(req.GetSdkMetadata()), MeteringMetadata: req.GetMeteringMetadata(),
 	}}
 	done := ex.write(e)
 	wt.cancelTimers()
@@ -111,7 +111,7 @@ func handleRespondWorkflowTaskFailed(s *Server, c *call) {
 	ex.endWorkflowTask(enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED, func(e *historypb.HistoryEvent) {
 		e.Attributes = &historypb.HistoryEvent_WorkflowTaskFailedEventAttributes{WorkflowTaskFailedEventAttributes: &historypb.WorkflowTaskFailedEventAttributes{
 			ScheduledEventId: wt.schedID, StartedEventId: wt.startedID, Cause: req.GetCause(),
-			Failure: req.GetFailure(), Identity: req.GetIdentity(), BinaryChecksum: req.GetBinaryChecksum(),
+			Failure: req.GetFailure(), Identity: req.GetIdentity(),
 		}}
 	})
 	ex.scheduleWorkflowTask(wt.attempt + 1)

@@ -236,7 +236,7 @@ func (s *Server) loop() {
 		next, ok := s.timers.next()
 		s.state.Unlock()
 		if ok {
-			t.Reset(next.Sub(time.Now()))
+			t.Reset(time.Until(next))
 		} else {
 			t.Stop()
 		}
