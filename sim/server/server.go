@@ -113,7 +113,9 @@ func New(opts *Options) *Server {
 }
 
 // Stop ends the loop: every held call is answered (polls with an empty
-// response) and later calls fail with Unavailable. Stop waits for the loop
+// response) and later calls fail with FailedPrecondition, which the SDK
+// does not retry: a worker's last reports after its Stop must end, not
+// back off forever inside the bubble. Stop waits for the loop
 // to exit and is safe to call more than once.
 func (s *Server) Stop() {
 	s.once.Do(func() { close(s.stop) })
@@ -134,7 +136,7 @@ func (s *Server) Handle(ctx context.Context, method string, req, reply any, _ *g
 	}
 	c.key = callKey(name, c.req)
 	if !s.enqueue(c) {
-		return status.Errorf(codes.Unavailable, "temporalsim server: stopped before %s", name)
+		return stopped(name)
 	}
 	select {
 	case <-c.done:
@@ -161,7 +163,7 @@ func (s *Server) answerNow(c *call, h func(*Server, *call, time.Time), reply any
 	closed := s.closed
 	s.mu.Unlock()
 	if closed {
-		return status.Errorf(codes.Unavailable, "temporalsim server: stopped before %s", c.name)
+		return stopped(c.name)
 	}
 	s.state.Lock()
 	s.stats.Calls++
@@ -275,7 +277,7 @@ func (s *Server) shutdownAll() {
 		if c.name == cancelNote {
 			continue
 		}
-		c.fail(status.Errorf(codes.Unavailable, "temporalsim server: stopped before %s", c.name))
+		c.fail(stopped(c.name))
 	}
 	for _, k := range s.sortedQueueKeys() {
 		q := s.queues[k]
@@ -290,4 +292,8 @@ func (s *Server) shutdownAll() {
 		}
 		ex.waiters = nil
 	}
+}
+
+func stopped(method string) error {
+	return status.Errorf(codes.FailedPrecondition, "temporalsim server: stopped before %s", method)
 }
