@@ -133,3 +133,13 @@ func BenchmarkTenThousandTimers(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkTwoStepServer runs TwoStepWorkflow on the server alone, for CPU
+// profiles that hold only engine-2 work (server versus SDK worker).
+func BenchmarkTwoStepServer(b *testing.B) {
+	runAsTest(b, func(t *testing.T) {
+		for i := 0; i < b.N; i++ {
+			synctest.Test(t, serverTwoStep)
+		}
+	})
+}
