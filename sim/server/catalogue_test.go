@@ -104,9 +104,7 @@ func runScenario(t *testing.T, sc *sim.Scenario) catalogueRun {
 	return out
 }
 
-// serverGaps are catalogue scenarios whose fault-free run does not yet
-// agree with engine 1 on the server, and why. Each is a known limit of
-// this server, not of the scenario.
+// serverGaps are catalogue scenarios this test leaves out, and why.
 var serverGaps = map[string]string{
 	"entity": "the run does not finish: the server loops in virtual time (not yet diagnosed)",
 }

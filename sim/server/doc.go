@@ -34,7 +34,8 @@
 // A workflow task carrying any other command (updates' protocol messages,
 // Nexus) is refused with Unimplemented and listed by Server.Unsupported.
 //
-// Semantics follow the Temporal server: events that arrive while a workflow
+// Semantics follow the Temporal server: the execution timeout spans a
+// continue-as-new chain (each run gets what is left of it); events that arrive while a workflow
 // task runs are buffered and written after its completion; a close command
 // that would hide them fails the task (UnhandledCommand). Workflow tasks
 // time out after the run's task timeout and are retried with the attempt

@@ -40,6 +40,7 @@ type execution struct {
 	parent          *childLink
 	cancelRequested bool
 	runTimer        *timer
+	expires         time.Time // end of the execution timeout; zero for none
 }
 
 // buffered is an event that arrived while a workflow task was running; it

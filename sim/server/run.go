@@ -8,6 +8,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // runSpec is what a new run starts from: a client's start request, a
@@ -33,6 +34,19 @@ func (s *Server) startRun(sp runSpec) *execution {
 	if sp.runTimeout == 0 {
 		sp.runTimeout = sp.execTimeout
 	}
+	// The execution timeout spans a continue-as-new chain: a run gets what
+	// is left of it, as the server's expiration time does.
+	expires := time.Time{}
+	if sp.execTimeout > 0 {
+		expires = s.now.Add(sp.execTimeout)
+	}
+	if p := sp.previous; p != nil {
+		expires = p.expires
+	}
+	runTimer := sp.runTimeout
+	if !expires.IsZero() && (runTimer == 0 || s.now.Add(runTimer).After(expires)) {
+		runTimer = expires.Sub(s.now)
+	}
 	if sp.taskTimeout == 0 {
 		sp.taskTimeout = defaultWorkflowTaskTimeout
 	}
@@ -47,20 +61,21 @@ func (s *Server) startRun(sp runSpec) *execution {
 	}
 	ex.firstRun = ex.runID
 	attrs := &historypb.WorkflowExecutionStartedEventAttributes{
-		WorkflowType:             &commonpb.WorkflowType{Name: sp.typ},
-		TaskQueue:                &taskqueuepb.TaskQueue{Name: sp.taskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
-		Input:                    sp.input,
-		WorkflowExecutionTimeout: durationpb.New(sp.execTimeout),
-		WorkflowRunTimeout:       durationpb.New(sp.runTimeout),
-		WorkflowTaskTimeout:      durationpb.New(sp.taskTimeout),
-		OriginalExecutionRunId:   ex.runID,
-		Identity:                 sp.identity,
-		FirstExecutionRunId:      ex.runID,
-		Attempt:                  1,
-		Memo:                     sp.memo,
-		SearchAttributes:         sp.search,
-		Header:                   sp.header,
-		WorkflowId:               sp.wfID,
+		WorkflowType:                    &commonpb.WorkflowType{Name: sp.typ},
+		TaskQueue:                       &taskqueuepb.TaskQueue{Name: sp.taskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+		Input:                           sp.input,
+		WorkflowExecutionTimeout:        durationpb.New(sp.execTimeout),
+		WorkflowRunTimeout:              durationpb.New(sp.runTimeout),
+		WorkflowExecutionExpirationTime: expirationTime(expires),
+		WorkflowTaskTimeout:             durationpb.New(sp.taskTimeout),
+		OriginalExecutionRunId:          ex.runID,
+		Identity:                        sp.identity,
+		FirstExecutionRunId:             ex.runID,
+		Attempt:                         1,
+		Memo:                            sp.memo,
+		SearchAttributes:                sp.search,
+		Header:                          sp.header,
+		WorkflowId:                      sp.wfID,
 	}
 	if p := sp.previous; p != nil {
 		ex.firstRun = p.firstRun
@@ -82,8 +97,9 @@ func (s *Server) startRun(sp runSpec) *execution {
 	s.runs = append(s.runs, ex)
 	s.byRun[ex.runID] = ex
 	s.current[ex.wfID] = ex
-	if sp.runTimeout > 0 {
-		ex.runTimer = s.after(sp.runTimeout, ex.runTimedOut)
+	ex.expires = expires
+	if runTimer > 0 {
+		ex.runTimer = s.after(runTimer, ex.runTimedOut)
 	}
 	ex.scheduleWorkflowTask(1)
 	return ex
@@ -114,4 +130,11 @@ func (ex *execution) flushForClose() {
 		ex.wft.cancelTimers()
 	}
 	ex.flush()
+}
+
+func expirationTime(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
 }

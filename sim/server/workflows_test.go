@@ -133,3 +133,34 @@ func TestTerminate(t *testing.T) {
 		t.Errorf("last event %v, want WorkflowExecutionTerminated", last)
 	}
 }
+
+// EndlessWorkflow continues as new every ten minutes, forever.
+func EndlessWorkflow(ctx workflow.Context) error {
+	if err := workflow.Sleep(ctx, 10*time.Minute); err != nil {
+		return err
+	}
+	return workflow.NewContinueAsNewError(ctx, EndlessWorkflow)
+}
+
+// TestExecutionTimeoutSpansContinueAsNew: the execution timeout (1h) ends a
+// chain of runs that each live 10 minutes.
+func TestExecutionTimeoutSpansContinueAsNew(t *testing.T) {
+	hist := inBubble(t, func(w workerRegistry) { w.RegisterWorkflow(EndlessWorkflow) }, func(t *testing.T, c client.Client) {
+		ctx := context.Background()
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "endless", TaskQueue: testQueue, WorkflowExecutionTimeout: time.Hour + 5*time.Minute}, EndlessWorkflow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var te *temporal.TimeoutError
+		if err := run.Get(ctx, nil); !errors.As(err, &te) {
+			t.Fatalf("Get: %v, want a TimeoutError", err)
+		}
+	})
+	if len(hist) != 7 {
+		t.Errorf("%d runs, want 7 (six of 10 minutes, the seventh cut off)", len(hist))
+	}
+	last := hist[len(hist)-1]
+	if e := last.Events[len(last.Events)-1].GetEventType(); e != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT {
+		t.Errorf("last run ends with %v, want WorkflowExecutionTimedOut", e)
+	}
+}
