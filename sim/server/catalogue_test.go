@@ -106,7 +106,7 @@ func runScenario(t *testing.T, sc *sim.Scenario) catalogueRun {
 	return out
 }
 
-// serverGaps are catalogue scenarios this test leaves out, and why.
+// serverGaps are catalogue scenarios these tests leave out, and why.
 var serverGaps = map[string]string{
 	"entity": "too slow for a unit test (15 s wall): fault-free, it continues as new every 30 virtual minutes until its execution timeout, some 17,500 runs, where engine 1 stops at the first continue-as-new",
 }
