@@ -1,10 +1,16 @@
-package server
+package server_test
+
+// An external test package: sim will import this package, and scenarios
+// import sim, so an internal test importing scenarios would be a cycle.
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/log"
+	"log/slog"
 	"math"
 	"runtime"
 	"testing"
@@ -23,6 +29,7 @@ import (
 	"github.com/temporalsim/temporalsim/realserver"
 	"github.com/temporalsim/temporalsim/scenarios"
 	"github.com/temporalsim/temporalsim/sim"
+	"github.com/temporalsim/temporalsim/sim/server"
 )
 
 // catalogueRun is one scenario's fault-free run on the server.
@@ -31,7 +38,7 @@ type catalogueRun struct {
 	err     error
 	regs    *realserver.Registrations
 	dc      converter.DataConverter
-	history []RunHistory
+	history []server.RunHistory
 	replay  []string // replay failures
 }
 
@@ -47,7 +54,7 @@ func replayAll(run catalogueRun) []string {
 	for _, h := range run.history {
 		// The original execution matters: workflows derive ids from their own.
 		opts := worker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: h.WorkflowID, RunID: h.RunID}}
-		if err := r.ReplayWorkflowHistoryWithOptions(quiet, &historyT{Events: h.Events}, opts); err != nil {
+		if err := r.ReplayWorkflowHistoryWithOptions(catalogueLog, &historypb.History{Events: h.Events}, opts); err != nil {
 			out = append(out, h.WorkflowID+"/"+h.RunID+" does not replay: "+err.Error())
 		}
 	}
@@ -59,12 +66,12 @@ func replayAll(run catalogueRun) []string {
 func runScenario(t *testing.T, sc *sim.Scenario) catalogueRun {
 	var out catalogueRun
 	synctest.Test(t, func(t *testing.T) {
-		srv := New(&Options{IDSeed: 1})
+		srv := server.New(&server.Options{IDSeed: 1})
 		out.regs = &realserver.Registrations{}
 		w := sim.NewWorld(1, sim.Plan{}, clock.New(), out.regs)
 		cs := sc.Setup(w)
 		out.dc = w.DataConverter()
-		c, err := client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: "sim-client", Logger: quiet,
+		c, err := client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: "sim-client", Logger: catalogueLog,
 			DataConverter: w.DataConverter(),
 			ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{
 				grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(srv.Handle),
@@ -176,10 +183,10 @@ func TestCatalogueHistoriesRepeat(t *testing.T) {
 	}
 }
 
-func canonical(t *testing.T, hist []RunHistory) [][]byte {
+func canonical(t *testing.T, hist []server.RunHistory) [][]byte {
 	var out [][]byte
 	for _, h := range hist {
-		b, err := CanonicalHistory(h.Events)
+		b, err := server.CanonicalHistory(h.Events)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,3 +194,5 @@ func canonical(t *testing.T, hist []RunHistory) [][]byte {
 	}
 	return out
 }
+
+var catalogueLog = log.NewStructuredLogger(slog.New(slog.DiscardHandler))
