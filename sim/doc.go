@@ -79,7 +79,7 @@
 // docs/conformance.md compares the engine with a real dev server, scenario
 // by scenario, and explains every difference found.
 //
-// Not emulated (engine 2, planned in docs/architecture.md, addresses
+// Not emulated (engine 2, in docs/architecture.md and sim/server, addresses
 // these): workflow replay after a worker restart or cache eviction (the
 // test environment never replays), WaitForCancellation on activities (the
 // test environment reports the cancellation to the workflow at once),
