@@ -136,6 +136,14 @@ var mutantsByScenario = map[string][]mutant{
 				versioned(ctx, "quote", func() { insertedActivity(ctx, "Quote") })
 			}), want: ExpectPass},
 	},
+	"payout": {
+		{name: "hold-before-debit", why: "a PlaceHold activity before the debit: the history's first activity is Debit",
+			make: wrapWorkflow(func(ctx workflow.Context) { insertedActivity(ctx, "PlaceHold") }), want: ExpectFail(CommandMismatch)},
+		{name: "versioned-hold-before-debit", why: "the same, behind GetVersion",
+			make: wrapWorkflow(func(ctx workflow.Context) {
+				versioned(ctx, "hold", func() { insertedActivity(ctx, "PlaceHold") })
+			}), want: ExpectPass},
+	},
 	"schedule": {
 		{name: "calendar-loaded-first", why: "a LoadCalendar activity before the first tick's timer: the history's timer has no command",
 			make: wrapWorkflow(func(ctx workflow.Context) { insertedActivity(ctx, "LoadCalendar") }), want: ExpectFail(MissingCommand)},

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,10 @@ import (
 )
 
 var record = flag.Bool("record", false, "re-record the corpus under testdata/<scenario>/ against a temporal dev server")
+
+// recordOnly limits -record to the scenarios it names (comma-separated),
+// so adding a scenario does not re-record every other one.
+var recordOnly = flag.String("record.only", "", "with -record: re-record only these scenarios (comma-separated names)")
 
 // startServer starts a dev server for the test and stops it at the end.
 // Without a temporal CLI the test fails: recording is part of the suite.
@@ -193,7 +198,11 @@ func TestRecordCorpus(t *testing.T) {
 	}
 	srv := startServer(t)
 	var recs []Recording
+	only := strings.Split(*recordOnly, ",")
 	for _, sc := range scenarios.Correct() {
+		if *recordOnly != "" && !slices.Contains(only, sc.Name) {
+			continue
+		}
 		if err := os.RemoveAll(filepath.Join("testdata", sc.Name)); err != nil {
 			t.Fatal(err)
 		}
