@@ -30,6 +30,12 @@ type Known struct {
 	// would close the difference while it stays open.
 	EngineDoes, ServerDoes string
 	Closing                string
+	// Timing says that whether the difference shows depends on the real
+	// run's latencies, which grow with the machine's load: the table's
+	// counts and matrix verdicts leave it out (a matrix cell names it
+	// apart, after "timing:"), so that they hold from one run to the
+	// next; the rows section shows it.
+	Timing bool
 	// Emulated says that the engine now emulates the server. Such an
 	// entry stays in the table as history and explains nothing: one of
 	// its patterns matching a row's difference means the emulation broke,

@@ -28,7 +28,7 @@ var KnownDifferences = []*Known{
 		Emulated: true,
 	},
 	{
-		ID: "heartbeat-throttling", Cause: CauseEngine, Kinds: []PlanKind{WorkerShutdown, HeartbeatLoss},
+		ID: "heartbeat-throttling", Cause: CauseEngine, Kinds: []PlanKind{WorkerShutdown, HeartbeatLoss}, Timing: true,
 		Match: []Pattern{{Field: `activity .* attempt \d+ heartbeat`, Engine: `\d+`, Server: `\d*`, Values: serverNotAhead}},
 		EngineDoes: "records every heartbeat the moment the activity sends it, so a retry resumes from the last one the " +
 			"activity recorded",
@@ -80,7 +80,7 @@ var KnownDifferences = []*Known{
 		Closing: "running short local activity backoffs inside the engine's local activity interceptor instead of the test environment's timer",
 	},
 	{
-		ID: "polls-after-latency", Cause: CauseScaling, Scenarios: []string{"polling-infrequent"},
+		ID: "polls-after-latency", Cause: CauseScaling, Scenarios: []string{"polling-infrequent"}, Timing: true,
 		Match: []Pattern{
 			{Field: `activity CheckReady#1 attempts`, Engine: `\d+ attempts: (.+, )?ok`, Server: `\d+ attempts?: (.+, )?ok`,
 				Values: fewerPolls("ApplicationError:NotReady")},
@@ -159,7 +159,7 @@ var KnownDifferences = []*Known{
 		Closing: "recording the cancellation and close of each child the engine stops with its parent",
 	},
 	{
-		ID: "heartbeat-throttling-close", Cause: CauseEngine, Kinds: []PlanKind{Cancellation},
+		ID: "heartbeat-throttling-close", Cause: CauseEngine, Kinds: []PlanKind{Cancellation}, Timing: true,
 		Match: []Pattern{{Field: `activity .* attempt \d+ result`, Engine: `after-close:ApplicationError`, Server: `after-close:ok`}},
 		EngineDoes: "(a consequence of heartbeat-throttling) sends every heartbeat to the server, so the first one after " +
 			"the workflow closed is answered with NotFound and the attempt ends with its context error",
