@@ -4,12 +4,14 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Known is a difference between the engine and the server that is
 // understood: what each does, why, and whether the engine now emulates
-// the server. A row's difference is explained when an entry matches its
-// plan kind, scenario, field and both values.
+// the server. A row's difference is explained when a live entry applies
+// to the row's plan kind and scenario and one of its patterns matches the
+// difference's field and both values. The entries are in known_list.go.
 type Known struct {
 	// ID names the entry in the table.
 	ID string
@@ -21,17 +23,34 @@ type Known struct {
 	// Kinds and Scenarios restrict the rows it applies to (empty: all).
 	Kinds     []PlanKind
 	Scenarios []string
-	// Field, Engine and Server are regular expressions the difference's
-	// field and values must match in full (empty: anything); Values, when
-	// set, must hold for the two values too.
+	// Match lists the shapes of difference the entry explains, one for
+	// each field it touches.
+	Match []Pattern
+	// EngineDoes and ServerDoes say what each does; Closing says what
+	// would close the difference while it stays open.
+	EngineDoes, ServerDoes string
+	Closing                string
+	// Timing says that whether the difference shows depends on the real
+	// run's latencies, which grow with the machine's load: the table's
+	// counts and matrix verdicts leave it out (a matrix cell names it
+	// apart, after "timing:"), so that they hold from one run to the
+	// next; the rows section shows it.
+	Timing bool
+	// Emulated says that the engine now emulates the server. Such an
+	// entry stays in the table as history and explains nothing: one of
+	// its patterns matching a row's difference means the emulation broke,
+	// which fails TestConformance.
+	Emulated bool
+}
+
+// Pattern is one shape of difference a Known entry explains. Field,
+// Engine and Server are regular expressions that the difference's field
+// and the engine's and the server's values must match in full (a missing
+// value is ""); Values, when set, must hold for the two values too, for
+// what a regular expression cannot say (which side is ahead).
+type Pattern struct {
 	Field, Engine, Server string
 	Values                func(engine, server string) bool
-	// EngineDoes and ServerDoes say what each does; Emulated says whether
-	// the engine now emulates the server; Closing says what would close
-	// the difference while it stays open.
-	EngineDoes, ServerDoes string
-	Emulated               bool
-	Closing                string
 }
 
 // Causes of known differences.
@@ -41,195 +60,128 @@ const (
 	CauseHarness = "fault injection"
 )
 
-// KnownDifferences is the table of understood differences.
-var KnownDifferences = []*Known{
-	{
-		ID: "shutdown-reports-failure", Cause: CauseEngine, Kinds: []PlanKind{WorkerShutdown},
-		Field: `activity .* attempt \d+ result`, Engine: `timeout:(HEARTBEAT|START_TO_CLOSE)`, Server: `ApplicationError`,
-		EngineDoes: "(before it emulated this) dropped the results of the attempts running on a stopped worker and let the " +
-			"server notice through the attempt's heartbeat or start-to-close timeout, which is what a crashed worker looks " +
-			"like. worker-shutdown is now worker.Stop: after the grace period the attempts' contexts are cancelled and each " +
-			"reports its failure, retried after the backoff; the crash is its own kind, worker-crash",
-		ServerDoes: "a stopped Go SDK worker (worker.Stop) cancels its running activities after WorkerStopTimeout and still " +
-			"reports each one: the attempt fails with the activity's own error, a retryable ApplicationError \"context canceled\", " +
-			"and the server retries it after the retry policy's backoff, without waiting for a timeout",
-		Emulated: true,
-	},
-	{
-		ID: "shutdown-retry-sooner", Cause: CauseEngine, Kinds: []PlanKind{WorkerShutdown}, Scenarios: []string{"schedule"},
-		Field: `result|activity schedule-.*|children|calls (ExecuteActivity:GenerateReport|ExecuteWorkflow:ReportWorkflow)|timers fired`,
-		EngineDoes: "(before shutdown-reports-failure was emulated) retried the report whose attempt the shutdown cut off only " +
-			"when its 45m start-to-close timeout fired, so the run went on through the next ticks and they were skipped",
-		ServerDoes: "retries it 10s (its retry interval) after the shutdown, so it ends earlier and later ticks start runs " +
-			"that the engine's skipped",
-		Emulated: true,
-	},
-	{
-		ID: "heartbeat-throttling", Cause: CauseEngine, Kinds: []PlanKind{WorkerShutdown, HeartbeatLoss},
-		Field: `activity .* attempt \d+ heartbeat`, Engine: `\d+`, Server: `\d*`, Values: serverNotAhead,
-		EngineDoes: "records every heartbeat the moment the activity sends it, so a retry resumes from the last one the " +
-			"activity recorded",
-		ServerDoes: "the SDK throttles heartbeats to one per 0.8 heartbeat timeouts (the first at once, later ones at the end " +
-			"of each window, the pending one when the worker stops); a retry resumes from the last one that reached the server, " +
-			"which can be older (sim/doc.go lists heartbeat throttling as not emulated)",
-		Closing: "emulating the SDK's heartbeat batching in the engine's attempt supervisor: send the first heartbeat, hold later ones until the end of each 0.8 heartbeat-timeout window (30s without a heartbeat timeout, at most 60s), and drop the held one when the attempt ends",
-	},
-	{
-		ID: "wait-for-cancellation", Cause: CauseEngine, Kinds: []PlanKind{Cancellation},
-		Field: `cancel overlaps`, Engine: `.+ scheduled while .+ ran`, Server: `^$`,
-		EngineDoes: "resolves a cancelled activity's future as soon as the workflow is cancelled, even with " +
-			"WaitForCancellation, so the workflow's next activity (the cleanup) is scheduled while the cancelled one runs on " +
-			"until its next heartbeat brings it the cancellation",
-		ServerDoes: "with WaitForCancellation the workflow learns of the cancellation only when the activity has acknowledged " +
-			"it (ActivityTaskCanceled), so the cleanup is scheduled after LongWork ended (sim/doc.go lists WaitForCancellation " +
-			"as not emulated)",
-		Closing: "resolving a cancelled activity's future, when WaitForCancellation is set, only when the engine's attempt has ended, which needs a way to settle a workflow future from the attempt supervisor",
-	},
-	{
-		ID: "activities-after-close", Cause: CauseEngine,
-		Field: `activity .* attempt \d+ result`, Engine: `(after-close:)?CanceledError`, Server: `after-close:.*`,
-		EngineDoes: "(before it emulated this) asked the server to cancel the activities still running when the workflow " +
-			"closed; an activity learnt of it with its next heartbeat, and the engine recorded its attempt as cancelled " +
-			"(CanceledError). It now answers that heartbeat with NotFound, as the server does, and realserver lets such " +
-			"attempts end before it stops the workers, as the engine does (DrainLimit)",
-		ServerDoes: "records nothing for them: no cancel request and no result, as the workflow's close ends their tasks. The " +
-			"SDK learns of it when the server answers the next heartbeat with NotFound and cancels the activity's context " +
-			"with that cause (not a CanceledError), so the activity's context error is reported as a plain failure " +
-			"(ApplicationError \"context canceled\"), which the server rejects",
-		Emulated: true,
-	},
-	{
-		ID: "fault-outside-interceptors", Cause: CauseHarness, Kinds: []PlanKind{ActivityError, ChildFailure},
-		Field: `calls (ExecuteActivity|ExecuteWorkflow):.+`, Values: serverAhead,
-		EngineDoes: "now injects local-activity-error and child-workflow-failure faults in its innermost interceptor, as " +
-			"realserver does (an earlier engine injected them outermost, where user interceptors never saw the failed " +
-			"attempt or execution; the entry stays to explain that difference)",
-		ServerDoes: "realserver injects them in the innermost interceptor, where both inject every other activity fault, so " +
-			"user interceptors see every attempt and execution (what DESIGN.md asks of interceptor checks)",
-		Emulated: true,
-	},
-	{
-		ID: "local-retry-timer", Cause: CauseEngine, Kinds: []PlanKind{ActivityError}, Scenarios: []string{"local-activity"},
-		Field: `timers fired`, Values: serverBehind,
-		EngineDoes: "the SDK test environment waits out a local activity's retry backoff on a workflow timer",
-		ServerDoes: "a real worker retries a local activity inside the workflow task when the backoff is shorter than the " +
-			"workflow task timeout; no timer is started",
-		Closing: "running short local activity backoffs inside the engine's local activity interceptor instead of the test environment's timer",
-	},
-	{
-		ID: "polls-after-latency", Cause: CauseScaling, Scenarios: []string{"polling-infrequent"},
-		Field:      `activity CheckReady#1 attempts|calls ExecuteActivity:CheckReady`,
-		EngineDoes: "starts each retry of the poll exactly one retry interval (1m) after the previous attempt ended",
-		ServerDoes: "starts it after the interval plus the server's timer and dispatch latency (tens of milliseconds), which " +
-			"the run's speed-up turns into seconds of virtual time per poll: the service is found ready after fewer polls",
-		Closing: "nothing in the engine; a slower real run (a lower speed-up) narrows it",
-	},
-	{
-		ID: "wait-for-cancellation-result", Cause: CauseEngine, Kinds: []PlanKind{Cancellation}, Scenarios: []string{"cancellation"},
-		Field: `activity LongWork#1 attempt 1 result`, Engine: `after-close:ApplicationError`, Server: `CanceledError`,
-		EngineDoes: "(a consequence of wait-for-cancellation) lets the workflow run its cleanup and close before LongWork's " +
-			"next heartbeat, which is then answered with NotFound: the attempt ends as a plain failure after the close",
-		ServerDoes: "the workflow waits for LongWork to acknowledge the cancellation, so its next heartbeat is answered with " +
-			"the cancellation and the attempt ends cancelled (CanceledError) while the workflow is open",
-		Closing: "the WaitForCancellation emulation that closes wait-for-cancellation",
-	},
-	{
-		ID: "local-activity-cancel-in-task", Cause: CauseEngine, Kinds: []PlanKind{Cancellation}, Scenarios: []string{"local-activity"},
-		Field: `activity local .*|calls (ExecuteActivity|ExecuteWorkflow):.*`,
-		EngineDoes: "cancels the running local activity's context at the instant of the cancellation request, as the SDK's " +
-			"test environment does, so the step fails and the chain stops there",
-		ServerDoes: "runs the chain's local activities inside one workflow task, which a cancellation request arriving " +
-			"meanwhile does not interrupt: the running step and the next complete, the server rejects the task's completion " +
-			"because a new event (the request) came in, and the worker runs the workflow again from its start with the " +
-			"cancellation already delivered, so it ends cancelled before it schedules anything",
-		Closing: "holding a cancellation request that lands during a workflow task's local activities until they end, and " +
-			"then running the workflow from the start again, which needs the replay engine of DESIGN.md",
-	},
-	{
-		ID: "shutdown-local-activities", Cause: CauseEngine, Kinds: []PlanKind{WorkerShutdown}, Scenarios: []string{"local-activity"},
-		Field: `activity local .*|calls (ExecuteActivity|ExecuteWorkflow):.*`,
-		EngineDoes: "reaches only scheduled activities with a worker shutdown; local activities run on, as the SDK's test " +
-			"environment has no worker to stop, so each step of the chain runs once",
-		ServerDoes: "stopping the worker cancels the local activity it is running (the step fails with \"context canceled\") " +
-			"and loses the workflow task with it; the next worker runs the task again from the start, as no local activity " +
-			"result was recorded, so the steps before the shutdown run a second time (calls #2)",
-		Closing: "failing the workflow task a shutdown interrupts, and running it again on the next worker, which needs " +
-			"the replay engine of DESIGN.md",
-	},
-	{
-		ID: "update-unfinished-at-cancel", Cause: CauseEngine, Kinds: []PlanKind{Cancellation}, Scenarios: []string{"entity"},
-		Field: `calls ExecuteUpdate:.*|properties broken`,
-		EngineDoes: "ends the run when the workflow function returns the cancellation, before the update handler that the " +
-			"same cancellation woke (its Hold activity's future failed) returns, so the update never finishes and " +
-			"updates-finish-before-run-ends is broken",
-		ServerDoes: "the worker's workflow task ran the update handler to its end with the cancellation, so the caller got " +
-			"its CanceledError before the run closed",
-		Closing: "running every coroutine the cancellation wakes before the engine takes the workflow's result; the SDK's " +
-			"test environment stops at the root coroutine",
-	},
-	{
-		ID: "child-close-unrecorded", Cause: CauseEngine, Kinds: []PlanKind{Cancellation}, Scenarios: []string{"schedule"},
-		Field: `activity schedule-.*/GenerateReport#\d+ attempt \d+ result`, Engine: `ok`, Server: `after-close:ok`,
-		EngineDoes: "records no close for a child still running when its parent is cancelled (the SDK's test environment " +
-			"stops it without a result), so the child's running activity counts as ending while the child ran",
-		ServerDoes: "cancelling the parent cancels the child, which closes at once; its running activity, which does not " +
-			"heartbeat, ends after the child closed",
-		Closing: "recording the cancellation and close of each child the engine stops with its parent",
-	},
-	{
-		ID: "heartbeat-throttling-close", Cause: CauseEngine, Kinds: []PlanKind{Cancellation},
-		Field: `activity .* attempt \d+ result`, Engine: `after-close:ApplicationError`, Server: `after-close:ok`,
-		EngineDoes: "(a consequence of heartbeat-throttling) sends every heartbeat to the server, so the first one after " +
-			"the workflow closed is answered with NotFound and the attempt ends with its context error",
-		ServerDoes: "the SDK held that heartbeat back (one per 0.8 heartbeat timeouts), so the activity finished its work " +
-			"before it learnt of the close",
-		Closing: "the heartbeat batching that closes heartbeat-throttling",
-	},
+// applies reports whether k is about row's plan kind and scenario.
+func (k *Known) applies(row Row) bool {
+	return (len(k.Kinds) == 0 || slices.Contains(k.Kinds, row.Kind)) &&
+		(len(k.Scenarios) == 0 || slices.Contains(k.Scenarios, row.Scenario.Name))
+}
+
+// patternMatches reports whether one of k's patterns matches d in a row
+// k applies to, emulated or not.
+func (k *Known) patternMatches(row Row, d Diff) bool {
+	if !k.applies(row) {
+		return false
+	}
+	for _, p := range k.Match {
+		if full(p.Field, d.Field) && full(p.Engine, d.Engine) && full(p.Server, d.Server) &&
+			(p.Values == nil || p.Values(d.Engine, d.Server)) {
+			return true
+		}
+	}
+	return false
+}
+
+// full reports whether s matches expr in full.
+func full(expr, s string) bool {
+	return regexp.MustCompile("^(?:" + expr + ")$").MatchString(s)
+}
+
+// explain returns the live known difference that explains d, or nil.
+func explain(row Row, d Diff) *Known {
+	for _, k := range KnownDifferences {
+		if !k.Emulated && k.patternMatches(row, d) {
+			return k
+		}
+	}
+	return nil
+}
+
+// emulatedMatch returns the emulated entry one of whose patterns matches
+// d, or nil: a difference the engine was changed to remove is back.
+func emulatedMatch(row Row, d Diff) *Known {
+	for _, k := range KnownDifferences {
+		if k.Emulated && k.patternMatches(row, d) {
+			return k
+		}
+	}
+	return nil
 }
 
 // serverNotAhead holds when the server's heartbeat progress is not past
-// the engine's.
+// the engine's (no details at all are behind any).
 func serverNotAhead(engine, server string) bool {
 	e, err1 := strconv.Atoi(engine)
 	s, err2 := strconv.Atoi(server)
 	return err1 == nil && (server == "" || (err2 == nil && s <= e))
 }
 
-func serverAhead(engine, server string) bool  { return atoi(server) > atoi(engine) }
-func serverBehind(engine, server string) bool { return atoi(server) < atoi(engine) }
-
-func atoi(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
+// serverAhead and serverBehind compare two counts; a value that is not a
+// count matches neither.
+func serverAhead(engine, server string) bool {
+	e, s, ok := counts(engine, server)
+	return ok && s > e
 }
 
-func (k *Known) matches(row Row, d Diff) bool {
-	if len(k.Kinds) > 0 && !slices.Contains(k.Kinds, row.Kind) {
-		return false
-	}
-	if len(k.Scenarios) > 0 && !slices.Contains(k.Scenarios, row.Scenario.Name) {
-		return false
-	}
-	if k.Values != nil && !k.Values(d.Engine, d.Server) {
-		return false
-	}
-	return full(k.Field, d.Field) && full(k.Engine, d.Engine) && full(k.Server, d.Server)
+func serverBehind(engine, server string) bool {
+	e, s, ok := counts(engine, server)
+	return ok && s < e
 }
 
-// full reports whether s matches expr in full; an empty expr matches
-// anything.
-func full(expr, s string) bool {
-	return expr == "" || regexp.MustCompile("^(?:"+expr+")$").MatchString(s)
+func counts(engine, server string) (e, s int, ok bool) {
+	e, err1 := strconv.Atoi(engine)
+	s, err2 := strconv.Atoi(server)
+	return e, s, err1 == nil && err2 == nil
 }
 
-// explain returns the known difference that explains d, or nil.
-func explain(row Row, d Diff) *Known {
-	for _, k := range KnownDifferences {
-		if k.matches(row, d) {
-			return k
+// fewerPolls holds when the server's attempts of an activity (a summary:
+// "3 attempts: X, Y, ok") are the engine's with some of the failed polls
+// left out: both end with the same success, and every attempt the server
+// made is, in order, one the engine made.
+func fewerPolls(failedPoll string) func(engine, server string) bool {
+	return func(engine, server string) bool {
+		e, s := attemptList(engine), attemptList(server)
+		if len(e) == 0 || len(s) == 0 || len(s) >= len(e) || e[len(e)-1] != s[len(s)-1] {
+			return false
 		}
+		i := 0
+		for _, a := range e {
+			switch {
+			case i < len(s) && samePoll(a, s[i]):
+				i++
+			case a != failedPoll:
+				return false // the engine has an attempt the server lacks that is no failed poll
+			}
+		}
+		return i == len(s)
 	}
-	return nil
+}
+
+// attemptList is the results of a summary, nil when it is none.
+func attemptList(summary string) []string {
+	_, list, ok := strings.Cut(summary, ": ")
+	if !ok {
+		return nil
+	}
+	return strings.Split(list, ", ")
+}
+
+// samePoll reports whether the engine's attempt result e is the server's
+// s, where a timeout the server's side inferred matches any timeout.
+func samePoll(e, s string) bool {
+	if inferred, ok := strings.CutSuffix(s, " (inferred)"); ok {
+		return strings.HasPrefix(e, "timeout:") && strings.HasPrefix(inferred, "timeout:")
+	}
+	return e == s
+}
+
+// withoutProperty holds when the server broke the properties the engine
+// broke but prop ("a, b" lists, sorted, as brokenNames writes them).
+func withoutProperty(prop string) func(engine, server string) bool {
+	return func(engine, server string) bool {
+		e := strings.Split(engine, ", ")
+		i := slices.Index(e, prop)
+		return i >= 0 && strings.Join(slices.Delete(e, i, i+1), ", ") == server
+	}
 }
 
 // TimingLimit is a scenario property a real run cannot be held to: it

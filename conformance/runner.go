@@ -65,10 +65,31 @@ type RowResult struct {
 	Workers, Replays int
 	Scale            float64
 	ServerAttempts   []string
+	// FirstRun, when the row's real run ran again slower because the
+	// first was unsettled, says what the first showed.
+	FirstRun string
 }
 
 // Agrees reports whether both runs showed the same.
 func (r *RowResult) Agrees() bool { return len(r.Diffs) == 0 }
+
+// stableIDs lists, once each and in order, the ids of the known
+// differences that explain r's differences ("unexplained" for those none
+// does), leaving out the timing-dependent ones (Known.Timing) when timing
+// is false and keeping only those when it is true.
+func (r *RowResult) stableIDs(timing bool) []string {
+	var ids []string
+	for i := range r.Diffs {
+		k := r.Explained[i]
+		if (k != nil && k.Timing) != timing {
+			continue
+		}
+		if id := knownID(k); !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
 
 // Unexplained lists the differences no known difference explains.
 func (r *RowResult) Unexplained() []Diff {

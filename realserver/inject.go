@@ -34,7 +34,16 @@ type injector struct {
 	mu       sync.Mutex
 	children map[string]childDecision // by child execution
 	crashed  map[int]bool             // worker incarnations a worker-crash fault killed
+	// ended is closed when the run ends; it releases the attempts a crash
+	// still holds (see holdUntilDeadline).
+	ended   chan struct{}
+	endOnce sync.Once
 }
+
+// end releases the attempts of crashed workers: the run is over, so
+// nothing they report can change it, and a test must not end with them
+// still held.
+func (in *injector) end() { in.endOnce.Do(func() { close(in.ended) }) }
 
 // crash marks worker incarnation n as crashed: from now on its attempts'
 // heartbeats and results never reach the server.
@@ -111,7 +120,7 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, input *intercepto
 			rec.end(err)
 		}
 		if crashed() {
-			holdUntilDeadline(ctx)
+			holdUntilDeadline(ctx, a.in.ended)
 		}
 		if p != nil {
 			panic(p)
@@ -142,11 +151,16 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, input *intercepto
 // holdUntilDeadline keeps an attempt of a crashed worker from reporting:
 // it returns only after the attempt's deadline (whatever its context
 // says, as the SDK cancels that when the worker stops), when the SDK
-// drops a late result without sending it. The server meanwhile times the
-// attempt out, as it would a dead worker's.
-func holdUntilDeadline(ctx context.Context) {
+// drops a late result without sending it, or when the run has ended. The
+// server meanwhile times the attempt out, as it would a dead worker's.
+func holdUntilDeadline(ctx context.Context, ended <-chan struct{}) {
 	if dl, ok := ctx.Deadline(); ok {
-		time.Sleep(time.Until(dl) + 50*time.Millisecond)
+		t := time.NewTimer(time.Until(dl) + 50*time.Millisecond)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ended:
+		}
 	}
 }
 

@@ -192,7 +192,7 @@ func (r *run) setup(ctx context.Context) error {
 	if window <= 0 {
 		window = 10 * time.Minute // the profile's default
 	}
-	r.in = &injector{plan: r.opts.Plan, window: window, clk: r.clk, calls: newCallNumbers(c), rec: newRecorder(r.clk)}
+	r.in = &injector{plan: r.opts.Plan, window: window, clk: r.clk, calls: newCallNumbers(c), rec: newRecorder(r.clk), ended: make(chan struct{})}
 	for _, f := range sortedFaults(r.opts.Plan) {
 		switch f.Kind {
 		case sim.WorkerShutdown:
@@ -260,6 +260,9 @@ func (r *run) close() {
 				break
 			}
 			r.stopWorker()
+		}
+		if r.in != nil {
+			r.in.end()
 		}
 		if r.c != nil {
 			r.c.Close()
