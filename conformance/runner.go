@@ -191,7 +191,7 @@ func (rn *Runner) RunServer(ctx context.Context, row Row, er *sim.Result) (*RowR
 	for _, d := range res.Diffs {
 		res.Explained = append(res.Explained, explain(row, d))
 	}
-	for _, v := range checkProperties(row.Scenario, sr.view) {
+	for _, v := range checkProperties(row.Scenario, ownResults(sr.view)) {
 		if timingExact(row.Scenario.Name, v.Property) != "" {
 			res.Unchecked = append(res.Unchecked, v)
 		} else {
