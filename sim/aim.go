@@ -124,3 +124,73 @@ func (a *aim) noteTime(f Fault) {
 	a.faults = append(a.faults, f)
 	a.latest = max(a.latest, f.At)
 }
+
+// horizon is how far into the run a timed fault is drawn: the
+// baseline's horizon, but no later than the end of the call the plan's
+// earlier faults likely stop the run at.
+func (a *aim) horizon(pr Profile, b *Baseline) time.Duration {
+	h := b.Horizon(pr)
+	if a.cut != maxDuration {
+		h = max(min(h, a.cutAt.End), time.Millisecond)
+	}
+	return h
+}
+
+// busy lists the baseline's busy spans that start before horizon h.
+func (a *aim) busy(pr Profile, b *Baseline, h time.Duration) []Call {
+	var out []Call
+	for _, c := range b.busy(pr.Window) {
+		if c.Start < h {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Aim is what the faults drawn so far for one plan leave for the next
+// one to land on, so that a generator outside sim (harness's rapid
+// plans) aims as sim's own drawing does: calls a likely ending fault
+// cuts off, or that an earlier local activity or child fault takes, are
+// not aimed at, and an ending fault aimed before a later-aimed one is
+// softened.
+type Aim struct {
+	a  *aim
+	pr Profile
+	b  *Baseline
+}
+
+// NewAim starts aiming one plan for profile pr at baseline b.
+func NewAim(pr Profile, b *Baseline) *Aim {
+	pr = pr.withDefaults()
+	return &Aim{a: newAim(pr.Window), pr: pr, b: b}
+}
+
+// Calls lists the baseline's calls a fault of kind k can still land on.
+func (x *Aim) Calls(k Kind) []Call { return x.a.reachable(k, x.b.callsFor(x.pr, k)) }
+
+// Changed reports whether an earlier fault is planned, which may bring
+// about calls the fault-free run never made.
+func (x *Aim) Changed() bool { return len(x.a.faults) > 0 }
+
+// Horizon is how far into the run the next timed fault is drawn.
+func (x *Aim) Horizon() time.Duration { return x.a.horizon(x.pr, x.b) }
+
+// Busy lists the spans the next timed fault may fall in.
+func (x *Aim) Busy() []Call { return x.a.busy(x.pr, x.b, x.Horizon()) }
+
+// Call records f, aimed at call c (one of Calls), and returns it as it
+// is planned: softened when an earlier fault aims past c.
+func (x *Aim) Call(f Fault, c Call) Fault {
+	f = x.a.soften(f, c)
+	x.a.noteCall(f, c)
+	return f
+}
+
+// Other records a timed fault, or one aimed at a call the baseline never
+// made.
+func (x *Aim) Other(f Fault) {
+	x.a.faults = append(x.a.faults, f)
+	if kindSpecs[f.Kind].fields&fAt != 0 && !f.Kind.ActivityScoped() {
+		x.a.latest = max(x.a.latest, f.At)
+	}
+}

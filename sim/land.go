@@ -130,16 +130,8 @@ func callOf(calls []Call, typ string, r *rand.Rand) int {
 // run. Every time is before the run's end, and before the calls the
 // plan's earlier faults likely stop, so the fault finds the run going.
 func (pr Profile) landTime(r *rand.Rand, b *Baseline, a *aim) time.Duration {
-	horizon := b.Horizon(pr)
-	if a.cut != maxDuration {
-		horizon = max(min(horizon, a.cutAt.End), time.Millisecond)
-	}
-	var busy []Call
-	for _, c := range b.busy(pr.Window) {
-		if c.Start < horizon {
-			busy = append(busy, c)
-		}
-	}
+	horizon := a.horizon(pr, b)
+	busy := a.busy(pr, b, horizon)
 	if len(busy) > 0 && r.IntN(4) != 0 {
 		c := busy[r.IntN(len(busy))]
 		end := min(c.End, horizon)
