@@ -194,11 +194,13 @@ func profileDefaults(pr sim.Profile) sim.Profile {
 
 // PlansFrom is Plans aimed by a baseline run of the seed the plan will
 // run with, as sim.Profile.SwarmPlanFrom aims a swarm plan: activity,
-// local activity and child faults name calls the baseline made (one in
-// five keeps a target the baseline never called, when the profile has
-// one), mostly on their first attempt; timed faults fall while a
-// baseline activity runs, or anywhere in the baseline's length. A nil b
-// gives Plans.
+// local activity and child faults name calls the baseline made and the
+// plan's earlier faults leave running (see sim.Aim), mostly on their
+// first attempt; one in five, once an earlier fault may have changed the
+// run, keeps a target the baseline never called, when the profile has
+// one. Timed faults fall while a baseline activity runs, or anywhere in
+// the baseline's length before the earlier faults likely end it. A fault
+// with nowhere left to land is left out. A nil b gives Plans.
 func PlansFrom(pr sim.Profile, c sim.SwarmConfig, b *sim.Baseline) *rapid.Generator[sim.Plan] {
 	if b == nil || c.Faults == 0 || len(c.Kinds) == 0 {
 		return Plans(pr, c)
@@ -206,13 +208,16 @@ func PlansFrom(pr sim.Profile, c sim.SwarmConfig, b *sim.Baseline) *rapid.Genera
 	pr = profileDefaults(pr)
 	return rapid.Custom(func(t *rapid.T) sim.Plan {
 		var p sim.Plan
+		aim := sim.NewAim(pr, b)
 		for i := 0; i < c.Faults; i++ {
 			k := rapid.SampledFrom(c.Kinds).Draw(t, "kind")
 			f, ok := drawFault(t, pr, k)
+			if ok {
+				f, ok = landFault(t, pr, f, b, aim)
+			}
 			if !ok {
 				continue
 			}
-			f = landFault(t, pr, f, b)
 			f.ID = len(p.Faults) + 1
 			p.Faults = append(p.Faults, f)
 		}
@@ -221,12 +226,17 @@ func PlansFrom(pr sim.Profile, c sim.SwarmConfig, b *sim.Baseline) *rapid.Genera
 }
 
 // landFault re-aims a drawn fault at the baseline; see PlansFrom.
-func landFault(t *rapid.T, pr sim.Profile, f sim.Fault, b *sim.Baseline) sim.Fault {
+func landFault(t *rapid.T, pr sim.Profile, f sim.Fault, b *sim.Baseline, aim *sim.Aim) (sim.Fault, bool) {
 	fs := kindFields[f.Kind]
 	if f.Kind.ActivityScoped() || f.Kind == sim.ChildWorkflowFailure {
-		calls := b.CallsFor(pr, f.Kind)
-		if len(calls) == 0 || (hasUnseen(pr, f.Kind, calls) && rapid.IntRange(0, 4).Draw(t, "blind") == 4) {
-			return f // the blind draw: a target the baseline never called
+		calls := aim.Calls(f.Kind)
+		blindOK := aim.Changed() && hasUnseen(pr, f.Kind, b.CallsFor(pr, f.Kind))
+		if len(calls) == 0 || (blindOK && rapid.IntRange(0, 4).Draw(t, "blind") == 4) {
+			if !blindOK {
+				return f, false // nothing left for it to land on
+			}
+			aim.Other(f) // the blind draw: a target the baseline never called
+			return f, true
 		}
 		c := rapid.SampledFrom(calls).Draw(t, "call")
 		f.Target = c.Type
@@ -239,13 +249,14 @@ func landFault(t *rapid.T, pr sim.Profile, f sim.Fault, b *sim.Baseline) sim.Fau
 		if fs&takesAt != 0 {
 			f.At = 0
 		}
-		return f
+		return aim.Call(f, c), true
 	}
 	if fs&takesAt == 0 {
-		return f
+		aim.Other(f)
+		return f, true
 	}
-	horizon := b.Horizon(pr)
-	if busy := b.Busy(pr); len(busy) > 0 && rapid.IntRange(0, 3).Draw(t, "anywhere") != 0 {
+	horizon := aim.Horizon()
+	if busy := aim.Busy(); len(busy) > 0 && rapid.IntRange(0, 3).Draw(t, "anywhere") != 0 {
 		c := rapid.SampledFrom(busy).Draw(t, "during")
 		f.At = drawDur(t, "at", c.Start, max(min(c.End, horizon)-time.Millisecond, c.Start))
 	} else {
@@ -254,7 +265,8 @@ func landFault(t *rapid.T, pr sim.Profile, f sim.Fault, b *sim.Baseline) sim.Fau
 	if f.Kind == sim.CodecFailure {
 		f.At = max(f.At, min(time.Second, horizon)) // see sim's landFault
 	}
-	return f
+	aim.Other(f)
+	return f, true
 }
 
 // hasUnseen reports whether the profile names a target of kind k that

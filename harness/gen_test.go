@@ -127,3 +127,28 @@ func (f *fakeTB) Failed() bool          { return f.failed }
 func (f *fakeTB) Skipf(string, ...any)  {}
 func (f *fakeTB) Skip(...any)           {}
 func (f *fakeTB) SkipNow()              {}
+
+// TestPlansFromAimBeforeEndingFaults: a child C whose failure ends the
+// run before activity A (which runs inside it) starts is never failed in
+// the same plan as a fault aimed at A, whichever is drawn first (the
+// generator before aiming drew such a plan in its first test).
+func TestPlansFromAimBeforeEndingFaults(t *testing.T) {
+	pr := sim.Profile{Kinds: []sim.Kind{sim.ChildWorkflowFailure, sim.ActivityError},
+		Activities: []string{"A"}, Children: []string{"C"}, MaxFaults: 4}
+	b := &sim.Baseline{Elapsed: 3 * time.Second, Calls: []sim.Call{
+		{Kind: sim.ChildWorkflowFailure, Type: "C", N: 1, Start: 0, End: 3 * time.Second},
+		{Kind: sim.ActivityError, Type: "A", N: 1, Start: time.Second, End: 2 * time.Second},
+	}}
+	rapid.Check(t, func(rt *rapid.T) {
+		c := Swarm(pr).Draw(rt, "config")
+		p := PlansFrom(pr, c, b).Draw(rt, "plan")
+		if err := pr.Check(p); err != nil {
+			rt.Fatalf("plan does not fit the profile: %v\n%s", err, p)
+		}
+		child := slices.ContainsFunc(p.Faults, func(f sim.Fault) bool { return f.Kind == sim.ChildWorkflowFailure })
+		act := slices.ContainsFunc(p.Faults, func(f sim.Fault) bool { return f.Kind == sim.ActivityError })
+		if child && act {
+			rt.Fatalf("plan fails child C and aims at A, which C's failure stops:\n%s", p)
+		}
+	})
+}

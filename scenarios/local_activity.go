@@ -117,7 +117,11 @@ func chainStopsAtFailure(maxAttempts int) sim.Property {
 func localActivityScenario(name, bug string, wf any) *sim.Scenario {
 	const ref = "  order-42 "
 	const want = `"receipt[ORDER-42 total=19.99]"`
-	window := 4 * time.Second
+	// Three steps of three attempts each (3.5s of work, backoffs of 1s
+	// then 2s) take up to 19.5s, so the window covers a chain slowed by
+	// retries: a 4s window closed before a retried chain reached its last
+	// step, and faults aimed at that step could not fire.
+	window := 20 * time.Second
 	return &sim.Scenario{
 		Name:        name,
 		Bug:         bug,

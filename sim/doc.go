@@ -100,7 +100,8 @@
 // play the server), gate.go, clocksync.go (the one file that reads the
 // SDK's internals), trace.go, records.go, emit.go, divergence.go (what
 // differed between two traces, and whose fault), deadlock.go (runs the
-// engine could not end), baseline.go and land.go (fault-free baselines and
-// the plans they aim), exhaustive.go (small-scope plans).
+// engine could not end), baseline.go, land.go and aim.go (fault-free
+// baselines, the plans they aim, and what a plan's earlier faults leave
+// for the next to land on), exhaustive.go (small-scope plans).
 // docs/architecture.md describes the engine as a whole.
 package sim

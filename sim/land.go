@@ -12,49 +12,84 @@ import (
 // landFault re-aims a blindly drawn fault f at what the baseline did, so
 // that it fires: an activity, local activity or child fault names a call
 // the fault-free run made (its call number, its first attempt or every
-// attempt, on from the start); a timed fault falls while an activity
-// runs, or anywhere in the fault-free run's length. One activity fault
-// in five keeps its blind target, so calls the fault-free run never
-// makes (compensations, fallbacks) are still hit when faults bring them
-// about.
-func (pr Profile) landFault(r *rand.Rand, f Fault, b *Baseline) Fault {
+// attempt, on from the start) and that the plan's earlier faults leave
+// running (see aim); a timed fault falls while such a call runs, or
+// anywhere in the fault-free run before the plan's earlier faults likely
+// end it. One activity fault in five keeps its blind target, so calls the
+// fault-free run never makes (compensations, fallbacks) are still hit
+// when faults bring them about. ok is false when nothing is left to aim
+// at: the fault would not fire, so the plan leaves it out.
+func (pr Profile) landFault(r *rand.Rand, f Fault, b *Baseline, a *aim) (Fault, bool) {
 	fs := kindSpecs[f.Kind].fields
-	if f.Kind.ActivityScoped() || f.Kind == ChildWorkflowFailure {
-		calls := b.callsFor(pr, f.Kind)
-		unseen := pr.unseen(f.Kind, calls)
-		blind := len(calls) == 0 || (len(unseen) > 0 && r.IntN(5) == 0)
-		if blind && len(unseen) > 0 {
-			f.Target = unseen[r.IntN(len(unseen))]
-		} else if !blind {
-			f.Target = calls[r.IntN(len(calls))].Type
-		}
-		if fs&fCall != 0 {
-			f.Call = 0
-			if !blind && r.IntN(3) != 0 {
-				f.Call = callOf(calls, f.Target, r)
-			}
-		}
-		if fs&fAttempt != 0 {
-			// Mostly the first attempt, which always runs: a fault on
-			// every attempt often ends the workflow, and the plan's other
-			// faults with it.
-			f.Attempt = min(r.IntN(4), 1)
-		}
+	if !f.Kind.ActivityScoped() && f.Kind != ChildWorkflowFailure {
 		if fs&fAt != 0 {
-			f.At = 0
+			f.At = pr.landTime(r, b, a)
 		}
-		return f
+		if f.Kind == CodecFailure {
+			// A codec failing from the very start (the workflow's input)
+			// stops the SDK test environment itself, so drawn codec faults
+			// start a second in (scenarios' TestCodecFailureAtStartStopsTheEngine).
+			f.At = max(f.At, min(time.Second, b.Horizon(pr)))
+		}
+		a.noteTime(f)
+		return f, true
+	}
+	all := b.callsFor(pr, f.Kind)
+	calls := a.reachable(f.Kind, all)
+	unseen := pr.unseen(f.Kind, all)
+	if len(calls) == 0 && len(unseen) == 0 {
+		return f, false
+	}
+	// Only a run an earlier fault changes makes calls the fault-free run
+	// never made.
+	if len(a.faults) == 0 {
+		unseen = nil
+	}
+	if len(calls) == 0 && len(unseen) == 0 {
+		return f, false
+	}
+	blind := len(calls) == 0 || (len(unseen) > 0 && r.IntN(5) == 0)
+	if blind {
+		f.Target = unseen[r.IntN(len(unseen))]
+	} else {
+		f.Target = calls[r.IntN(len(calls))].Type
+	}
+	if fs&fCall != 0 {
+		f.Call = 0
+		if !blind && r.IntN(3) != 0 {
+			f.Call = callOf(calls, f.Target, r)
+		}
+	}
+	if fs&fAttempt != 0 {
+		// Mostly the first attempt, which always runs: a fault on
+		// every attempt often ends the workflow, and the plan's other
+		// faults with it.
+		f.Attempt = min(r.IntN(4), 1)
 	}
 	if fs&fAt != 0 {
-		f.At = pr.landTime(r, b)
+		f.At = 0
 	}
-	if f.Kind == CodecFailure {
-		// A codec failing from the very start (the workflow's input)
-		// stops the SDK test environment itself, so drawn codec faults
-		// start a second in (scenarios' TestCodecFailureAtStartStopsTheEngine).
-		f.At = max(f.At, min(time.Second, b.Horizon(pr)))
+	if blind {
+		// Where a call the fault-free run never makes would come is not
+		// known, so it neither cuts nor is cut.
+		a.faults = append(a.faults, f)
+		return f, true
 	}
-	return f
+	c := firstCall(calls, f.Target, f.Call)
+	f = a.soften(f, c)
+	a.noteCall(f, c)
+	return f, true
+}
+
+// firstCall is the earliest of calls to typ that call number n (0: any)
+// names.
+func firstCall(calls []Call, typ string, n int) Call {
+	for _, c := range calls {
+		if c.Type == typ && (n == 0 || c.N == n) {
+			return c
+		}
+	}
+	return Call{}
 }
 
 // unseen lists the targets pr names for kind k that the baseline's calls
@@ -70,10 +105,11 @@ func (pr Profile) unseen(k Kind, calls []Call) []string {
 }
 
 // landable reports whether a fault of kind k has somewhere to land in
-// the baseline: a call to hit, or (for timed faults) a run to fall in.
-func (pr Profile) landable(k Kind, b *Baseline) bool {
+// the baseline: a call to hit that the plan's earlier faults leave
+// running, or (for timed faults) a run to fall in.
+func (pr Profile) landable(k Kind, b *Baseline, a *aim) bool {
 	if k.ActivityScoped() || k == ChildWorkflowFailure {
-		return len(b.callsFor(pr, k)) > 0
+		return len(a.reachable(k, b.callsFor(pr, k))) > 0
 	}
 	return true
 }
@@ -91,10 +127,12 @@ func callOf(calls []Call, typ string, r *rand.Rand) int {
 
 // landTime draws a time for a timed fault: three in four fall inside a
 // baseline activity's first attempt, the rest anywhere in the fault-free
-// run. Every time is before the run's end, so the fault finds it running.
-func (pr Profile) landTime(r *rand.Rand, b *Baseline) time.Duration {
-	horizon := b.Horizon(pr)
-	if busy := b.busy(pr.Window); len(busy) > 0 && r.IntN(4) != 0 {
+// run. Every time is before the run's end, and before the calls the
+// plan's earlier faults likely stop, so the fault finds the run going.
+func (pr Profile) landTime(r *rand.Rand, b *Baseline, a *aim) time.Duration {
+	horizon := a.horizon(pr, b)
+	busy := a.busy(pr, b, horizon)
+	if len(busy) > 0 && r.IntN(4) != 0 {
 		c := busy[r.IntN(len(busy))]
 		end := min(c.End, horizon)
 		return min(c.Start+drawDur(r, end-c.Start-time.Millisecond), horizon)
@@ -115,16 +153,18 @@ func DrawSwarmPlan(t *testing.T, sc *Scenario, seed Seed) (SwarmConfig, Plan, er
 	return c, p, nil
 }
 
-// landableKind keeps k, or half the time when k has nowhere to land in
-// the baseline (an activity the fault-free run never calls) swaps it for
-// one of the configuration's kinds that has.
-func (pr Profile) landableKind(r *rand.Rand, k Kind, on []Kind, b *Baseline) Kind {
-	if pr.landable(k, b) || r.IntN(2) == 0 {
+// landableKind keeps k, or four times in five when k has nowhere to land
+// (an activity the fault-free run never calls, or only calls the plan's
+// earlier faults likely stop) swaps it for one of the configuration's
+// kinds that has. The fifth, once an earlier fault may have changed the
+// run, keeps calls that only faults bring about in reach.
+func (pr Profile) landableKind(r *rand.Rand, k Kind, on []Kind, b *Baseline, a *aim) Kind {
+	if pr.landable(k, b, a) || (len(a.faults) > 0 && r.IntN(5) == 0) {
 		return k
 	}
 	var ok []Kind
 	for _, o := range on {
-		if pr.landable(o, b) {
+		if pr.landable(o, b, a) {
 			ok = append(ok, o)
 		}
 	}

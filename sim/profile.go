@@ -159,14 +159,15 @@ func (pr Profile) Generate(r *rand.Rand, c SwarmConfig) Plan {
 func (pr Profile) GenerateFrom(r *rand.Rand, c SwarmConfig, b *Baseline) Plan {
 	pr = pr.withDefaults()
 	var p Plan
+	a := newAim(pr.Window)
 	for i := 0; i < c.Faults && len(c.Kinds) > 0; i++ {
 		k := c.Kinds[r.IntN(len(c.Kinds))]
 		if b != nil {
-			k = pr.landableKind(r, k, c.Kinds, b)
+			k = pr.landableKind(r, k, c.Kinds, b, a)
 		}
 		f, ok := pr.drawFault(r, k)
 		if ok && b != nil {
-			f = pr.landFault(r, f, b)
+			f, ok = pr.landFault(r, f, b, a)
 		}
 		if !ok {
 			continue
