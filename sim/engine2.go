@@ -195,6 +195,10 @@ func (r *engine2Run) outcome(ctx context.Context, res *Result) error {
 	switch {
 	case err == nil:
 		res.Outcome = Completed
+		// A workflow that returns only an error has no output, as on engine 1.
+		if len(r.closeEvt.GetWorkflowExecutionCompletedEventAttributes().GetResult().GetPayloads()) == 0 {
+			break
+		}
 		if b, jerr := json.Marshal(v); jerr == nil {
 			res.Output = string(b)
 		}

@@ -39,15 +39,16 @@ type attemptObserver struct {
 	interceptor.WorkerInterceptorBase
 	origin time.Time
 
-	mu       sync.Mutex
-	attempts []observedAttempt
-	locals   []observedLocal
-	calls    map[string]int // wf + "/" + type -> local calls made
-	seqs     map[string]int // wf -> local calls made
+	mu         sync.Mutex
+	attempts   []observedAttempt
+	heartbeats map[string][]time.Time // attemptID -> heartbeat times, in the attempt's order
+	locals     []observedLocal
+	calls      map[string]int // wf + "/" + type -> local calls made
+	seqs       map[string]int // wf -> local calls made
 }
 
 func newAttemptObserver(origin time.Time) *attemptObserver {
-	return &attemptObserver{origin: origin, calls: map[string]int{}, seqs: map[string]int{}}
+	return &attemptObserver{origin: origin, calls: map[string]int{}, seqs: map[string]int{}, heartbeats: map[string][]time.Time{}}
 }
 
 func (o *attemptObserver) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
@@ -84,6 +85,30 @@ func (a *observerActivity) ExecuteActivity(ctx context.Context, in *interceptor.
 	return a.Next.ExecuteActivity(ctx, in)
 }
 
+func (a *observerActivity) Init(outbound interceptor.ActivityOutboundInterceptor) error {
+	return a.Next.Init(&observerHeartbeats{ActivityOutboundInterceptorBase: interceptor.ActivityOutboundInterceptorBase{Next: outbound}, o: a.o})
+}
+
+// observerHeartbeats notes when each attempt heartbeats.
+type observerHeartbeats struct {
+	interceptor.ActivityOutboundInterceptorBase
+	o *attemptObserver
+}
+
+func (h *observerHeartbeats) RecordHeartbeat(ctx context.Context, details ...any) {
+	info := activity.GetInfo(ctx)
+	if !info.IsLocalActivity {
+		id := attemptID(info.WorkflowExecution.RunID, info.ActivityID, int(info.Attempt))
+		h.o.mu.Lock()
+		h.o.heartbeats[id] = append(h.o.heartbeats[id], time.Now())
+		h.o.mu.Unlock()
+	}
+	h.Next.RecordHeartbeat(ctx, details...)
+}
+
+// attemptID names one attempt of one activity of one run.
+func attemptID(runID, actID string, n int) string { return fmt.Sprintf("%s/%s/%d", runID, actID, n) }
+
 type observerWorkflow struct {
 	interceptor.WorkflowInboundInterceptorBase
 	o *attemptObserver
@@ -99,17 +124,26 @@ type observerOutbound struct {
 }
 
 func (w *observerOutbound) ExecuteLocalActivity(ctx workflow.Context, activityType string, args ...any) workflow.Future {
-	// A replayed call was recorded when it first ran.
+	// A replayed call was recorded when it first ran. The bubble's clock,
+	// not workflow.Now: the trace wants when the call was made, and the
+	// worker makes it at an instant the server's ordering fixes.
 	if !workflow.IsReplaying(ctx) {
 		wf := workflow.GetInfo(ctx).WorkflowExecution.ID
 		w.o.mu.Lock()
 		w.o.calls[wf+"/"+activityType]++
 		w.o.seqs[wf]++
 		w.o.locals = append(w.o.locals, observedLocal{wf: wf, typ: activityType, call: w.o.calls[wf+"/"+activityType],
-			at: workflow.Now(ctx), seq: w.o.seqs[wf]})
+			at: time.Now(), seq: w.o.seqs[wf]})
 		w.o.mu.Unlock()
 	}
 	return w.Next.ExecuteLocalActivity(ctx, activityType, args...)
+}
+
+// heartbeatsOf is when the attempt heartbeated, after the run.
+func (o *attemptObserver) heartbeatsOf(runID, actID string, n int) []time.Time {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.heartbeats[attemptID(runID, actID, n)]
 }
 
 // sorted returns the records in a canonical order, after the run.

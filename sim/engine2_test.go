@@ -73,7 +73,7 @@ func TestEngine2RecordsAttempts(t *testing.T) {
 	for _, e := range r.Events {
 		kinds[e.Kind]++
 	}
-	require.Equal(t, map[string]int{"run.start": 1, "wf.start": 1, "act.schedule": 1, "act.start": 3, "act.end": 3, "wf.end": 1}, kinds)
+	require.Equal(t, map[string]int{"run.start": 1, "wf.start": 1, "act.schedule": 1, "act.start": 3, "act.end": 3, "act.backoff": 2, "wf.end": 1}, kinds)
 }
 
 // oneWorkflow is a scenario that runs wf, registered as "wf".
@@ -118,7 +118,10 @@ func TestEngine2Outcomes(t *testing.T) {
 	require.Equal(t, "run.stuck", r.Events[len(r.Events)-1].Kind)
 }
 
-// TestEngine2LocalActivities: local calls and attempts reach the trace.
+// TestEngine2LocalActivities: local calls and attempts reach the trace,
+// each call before its attempts and after the previous call's, though
+// the second call is made at the instant the first one's last attempt
+// ends.
 func TestEngine2LocalActivities(t *testing.T) {
 	sc := &Scenario{Name: "e2-local", Setup: func(w *World) Case {
 		calls := 0
@@ -130,6 +133,9 @@ func TestEngine2LocalActivities(t *testing.T) {
 		}
 		wf := func(ctx workflow.Context) error {
 			ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: time.Minute})
+			if err := workflow.ExecuteLocalActivity(ctx, "step").Get(ctx, nil); err != nil {
+				return err
+			}
 			return workflow.ExecuteLocalActivity(ctx, "step").Get(ctx, nil)
 		}
 		w.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: "wf"})
@@ -145,7 +151,8 @@ func TestEngine2LocalActivities(t *testing.T) {
 			got = append(got, fmt.Sprintf("%s %s %d %s", e.Kind, e.Name, e.Attempt, e.Result))
 		}
 	}
-	require.Equal(t, []string{"la.schedule step 0 ", "la.end step 1 ApplicationError", "la.end step 2 ok"}, got)
+	require.Equal(t, []string{"la.schedule step 0 ", "la.end step 1 ApplicationError", "la.end step 2 ok",
+		"la.schedule step 0 ", "la.end step 1 ok"}, got)
 }
 
 func activityOpts(name string) activity.RegisterOptions { return activity.RegisterOptions{Name: name} }

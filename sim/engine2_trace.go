@@ -2,6 +2,8 @@ package sim
 
 import (
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +29,9 @@ type e2activity struct {
 	actID  string
 	// timeout is the attempt the server timed out, if any.
 	timeout *e2timeout
+	// failures holds each failed attempt's failure, by attempt number.
+	failures map[int]*failurepb.Failure
+	starts   []time.Time // each attempt's exact start
 }
 
 type e2timeout struct {
@@ -38,7 +43,7 @@ type e2timeout struct {
 // e2reader walks the histories of one run of a scenario.
 type e2reader struct {
 	origin  time.Time
-	events  []Event
+	events  []e2event
 	acts    []*e2activity
 	bySched map[string]*e2activity // runID/scheduled event id
 	perWF   map[string]int
@@ -58,15 +63,14 @@ func (r *engine2Run) fill(res *Result, seed Seed, o Options) {
 	atts, locals := r.obs.sorted()
 	// A call comes before its attempts when they share a millisecond.
 	rd.locals(locals)
-	rd.attempts(atts)
+	rd.attempts(atts, r.obs)
 	if res.Outcome == Stuck {
 		res.Elapsed = r.budget
 		rd.add(r.w.origin.Add(r.budget), Event{Kind: "run.stuck", Detail: "virtual-time budget " + r.budget.String() + " exhausted"})
 	} else {
 		res.Elapsed = r.closeEvt.GetEventTime().AsTime().Sub(r.w.origin)
 	}
-	tr := &Trace{origin: r.w.origin, events: rd.events}
-	res.Events = tr.Events()
+	res.Events = rd.sortedEvents()
 	for _, a := range rd.acts {
 		res.Activities = append(res.Activities, *a.rec)
 	}
@@ -91,9 +95,68 @@ func (r *engine2Run) traced(hs []server.RunHistory) []server.RunHistory {
 	return out
 }
 
+// e2event is a trace event with its exact virtual time, for ordering.
+type e2event struct {
+	at   time.Time
+	rank int // orders the events of one instant
+	sub  int // orders local activity events within a rank
+	ev   Event
+}
+
 func (rd *e2reader) add(at time.Time, e Event) {
 	e.T = at.Sub(rd.origin).Milliseconds()
-	rd.events = append(rd.events, e)
+	rd.events = append(rd.events, e2event{at: at, rank: rank(e.Kind), ev: e})
+}
+
+// The server stamps the events a call causes with the call's own instant,
+// so causes and effects share one. Within an instant: what the worker
+// reported (rank 0), then runs closing, before their parents hear of it
+// (1), then the rest in the order read, histories first (2). An attempt's
+// start is rank 2, after its scheduling; its other events are rank 0
+// unless they share the start's instant.
+const (
+	rankWorker = 0
+	rankClose  = 1
+	rankRest   = 2
+)
+
+func rank(kind string) int {
+	switch kind {
+	case "la.schedule", "la.end":
+		return rankWorker
+	case "wf.end":
+		return rankClose
+	}
+	return rankRest
+}
+
+// addAttempt adds an attempt's event at, ranked after the attempt's start.
+func (rd *e2reader) addAttempt(at, start time.Time, e Event) {
+	rd.add(at, e)
+	if at.After(start) {
+		rd.events[len(rd.events)-1].rank = rankWorker
+	}
+}
+
+// sortedEvents orders the events by exact virtual time, then rank; ties
+// keep the order they were read in, which is the histories' order.
+func (rd *e2reader) sortedEvents() []Event {
+	sort.SliceStable(rd.events, func(i, j int) bool {
+		a, b := rd.events[i], rd.events[j]
+		if !a.at.Equal(b.at) {
+			return a.at.Before(b.at)
+		}
+		if a.rank != b.rank {
+			return a.rank < b.rank
+		}
+		return a.sub < b.sub
+	})
+	out := make([]Event, len(rd.events))
+	for i, e := range rd.events {
+
+		out[i] = e.ev
+	}
+	return out
 }
 
 // history adds the events of one run's history.
@@ -169,7 +232,7 @@ func (rd *e2reader) scheduled(runID, wf string, id int64, at time.Time, a *histo
 	rec := &ActivityRecord{Key: fmt.Sprintf("%s/a%04d", wf, rd.perWF[wf]), Workflow: wf, Type: typ, Call: rd.calls[typ],
 		Scheduled: at.Sub(rd.origin), Policy: p.export(), StartToClose: a.GetStartToCloseTimeout().AsDuration(),
 		ScheduleToClose: a.GetScheduleToCloseTimeout().AsDuration(), Heartbeat: a.GetHeartbeatTimeout().AsDuration()}
-	act := &e2activity{rec: rec, policy: p, runID: runID, actID: a.GetActivityId()}
+	act := &e2activity{rec: rec, policy: p, runID: runID, actID: a.GetActivityId(), failures: map[int]*failurepb.Failure{}}
 	rd.acts = append(rd.acts, act)
 	rd.bySched[fmt.Sprintf("%s/%d", runID, id)] = act
 	rd.add(at, Event{Kind: "act.schedule", WF: wf, Name: typ, ID: rec.Key, Detail: "call=" + itoa(rec.Call)})
@@ -237,7 +300,7 @@ func failureChain(f *failurepb.Failure) string {
 
 // attempts adds the worker's activity attempts to their records and the
 // trace; local activities' attempts become la.end events.
-func (rd *e2reader) attempts(atts []observedAttempt) {
+func (rd *e2reader) attempts(atts []observedAttempt, obs *attemptObserver) {
 	byID := map[string]*e2activity{}
 	for _, a := range rd.acts {
 		byID[a.runID+"/"+a.actID] = a
@@ -247,6 +310,10 @@ func (rd *e2reader) attempts(atts []observedAttempt) {
 		if at.local {
 			key := fmt.Sprintf("%s/l%04s/%02d", at.wf, at.actID, at.n)
 			rd.add(at.end, Event{Kind: "la.end", WF: at.wf, Name: at.typ, ID: key, Attempt: at.n, Result: res})
+			// The SDK numbers a run's local activities in call order, as
+			// locals numbers the calls: a call's attempts follow it.
+			n, _ := strconv.Atoi(at.actID)
+			rd.events[len(rd.events)-1].sub = 2*n + 1
 			continue
 		}
 		act := byID[at.runID+"/"+at.actID]
@@ -255,7 +322,9 @@ func (rd *e2reader) attempts(atts []observedAttempt) {
 		}
 		rec := AttemptRecord{N: at.n, Start: at.start.Sub(rd.origin), End: at.end.Sub(rd.origin), Result: res, Worker: 1}
 		if at.err != nil {
-			rec.Retryable, _ = act.policy.retryable(failureOf(at.err))
+			f := failureOf(at.err)
+			rec.Retryable, _ = act.policy.retryable(f)
+			act.failures[at.n] = f
 		}
 		if t := act.timeout; t != nil && t.n == at.n {
 			// The server's verdict, not what the worker returned late.
@@ -269,7 +338,33 @@ func (rd *e2reader) attempts(atts []observedAttempt) {
 		start.Kind, start.Detail = "act.start", "worker=1"
 		end.Kind, end.Result = "act.end", res
 		rd.add(at.start, start)
-		rd.add(at.end, end)
+		for _, hb := range obs.heartbeatsOf(at.runID, at.actID, at.n) {
+			beat := ev
+			beat.Kind = "act.heartbeat"
+			rd.addAttempt(hb, at.start, beat)
+		}
+		rd.addAttempt(at.end, at.start, end)
+		act.starts = append(act.starts, at.start)
+	}
+	rd.backoffs()
+}
+
+// backoffs adds an act.backoff event, as engine 1 does, where a failed
+// attempt was followed by another: the server's wait, at the failure.
+func (rd *e2reader) backoffs() {
+	for _, act := range rd.acts {
+		atts := act.rec.Attempts
+		for i := 0; i+1 < len(atts); i++ {
+			prev := atts[i]
+			delay := act.policy.backoff(prev.N)
+			if f := act.failures[prev.N]; f != nil {
+				if _, next := act.policy.retryable(f); next > 0 {
+					delay = next
+				}
+			}
+			rd.addAttempt(rd.origin.Add(prev.End), act.starts[i], Event{Kind: "act.backoff", WF: act.rec.Workflow, Name: act.rec.Type,
+				ID: act.rec.Key, Attempt: prev.N, Detail: delay.String()})
+		}
 	}
 }
 
@@ -292,5 +387,6 @@ func (rd *e2reader) timedOut(h server.RunHistory, a *historypb.ActivityTaskTimed
 func (rd *e2reader) locals(ls []observedLocal) {
 	for _, l := range ls {
 		rd.add(l.at, Event{Kind: "la.schedule", WF: l.wf, Name: l.typ, Detail: "call=" + itoa(l.call)})
+		rd.events[len(rd.events)-1].sub = 2 * l.seq
 	}
 }
