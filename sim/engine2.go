@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -50,6 +51,29 @@ func runOnServer(t *testing.T, sc *Scenario, seed Seed, plan Plan, o Options) (*
 	if len(plan.Faults) > 0 {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, errFaultPlans)
 	}
+	if o.WallBudget <= 0 {
+		o.WallBudget = 2 * time.Minute
+	}
+	// As on engine 1: a run hung outside virtual time cannot be stopped,
+	// only reported.
+	done := make(chan struct{})
+	watchdog := time.AfterFunc(o.WallBudget, func() {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if o.OnHang != nil {
+			o.OnHang(allStacks())
+			return
+		}
+		panic(fmt.Sprintf("sim: scenario %s seed %d ran past its wall-clock budget of %s outside virtual time on engine 2; goroutines:\n%s",
+			sc.Name, seed, o.WallBudget, allStacks()))
+	})
+	defer func() {
+		close(done)
+		watchdog.Stop()
+	}()
 	var res *Result
 	var err error
 	if derr := runBubble(t, sc, seed, func() { res, err = runOnServerInBubble(sc, seed, plan, o) }); derr != nil {
@@ -82,6 +106,11 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	cs := sc.Setup(r.w)
 	if cs.Workflow == nil {
 		return nil, fmt.Errorf("scenario %s: Setup returned no workflow", sc.Name)
+	}
+	if name, ok := cs.Workflow.(string); ok && !r.regs.hasWorkflow(name) {
+		// The worker would fail every workflow task of the run until the
+		// budget ends; engine 1 refuses it at once too.
+		return nil, fmt.Errorf("scenario %s: workflow type %q is not registered by name", sc.Name, name)
 	}
 	r.obs = newAttemptObserver(r.w.origin)
 	if err := r.start(idSeed(sc.Name, seed)); err != nil {
@@ -231,10 +260,19 @@ func continuedAsNew(a *historypb.WorkflowExecutionContinuedAsNewEventAttributes)
 type registrations struct {
 	workflows  []func(Registrar)
 	activities []func(Registrar)
+	names      []string // workflow names given in options
 }
 
 func (g *registrations) RegisterWorkflowWithOptions(w any, o workflow.RegisterOptions) {
 	g.workflows = append(g.workflows, func(r Registrar) { r.RegisterWorkflowWithOptions(w, o) })
+	g.names = append(g.names, o.Name)
+}
+
+// hasWorkflow reports whether a workflow was registered under name; it
+// cannot see the names the SDK derives from functions, so it also answers
+// true when any workflow was registered without one.
+func (g *registrations) hasWorkflow(name string) bool {
+	return slices.Contains(g.names, name) || slices.Contains(g.names, "")
 }
 
 func (g *registrations) RegisterActivityWithOptions(a any, o activity.RegisterOptions) {

@@ -156,3 +156,35 @@ func TestEngine2LocalActivities(t *testing.T) {
 }
 
 func activityOpts(name string) activity.RegisterOptions { return activity.RegisterOptions{Name: name} }
+
+// TestEngine2ReportsHangs: a run busy outside virtual time is reported
+// with the goroutine stacks, as on engine 1.
+func TestEngine2ReportsHangs(t *testing.T) {
+	release := make(chan struct{})
+	hung := make(chan string, 1)
+	sc := &Scenario{Name: "e2-hang", Setup: func(w *World) Case {
+		<-release // blocks on a channel from outside the bubble: not durably blocked
+		return Case{}
+	}}
+	o := Options{WallBudget: 50 * time.Millisecond, OnHang: func(stacks string) {
+		hung <- stacks
+		close(release)
+	}}
+	_, err := runOnServer(t, sc, 1, Plan{}, o)
+	require.ErrorContains(t, err, "Setup returned no workflow")
+	require.Contains(t, <-hung, "TestEngine2ReportsHangs")
+}
+
+// TestEngine2RefusesUnknownWorkflow: a workflow name nobody registered is
+// refused before the run, not retried until the budget ends.
+func TestEngine2RefusesUnknownWorkflow(t *testing.T) {
+	sc := oneWorkflow("e2-unknown", 0, func(ctx workflow.Context, n int) error { return nil })
+	setup := sc.Setup
+	sc.Setup = func(w *World) Case {
+		c := setup(w)
+		c.Workflow = "nobody"
+		return c
+	}
+	_, err := runOnServer(t, sc, 1, Plan{}, Options{})
+	require.ErrorContains(t, err, `workflow type "nobody" is not registered by name`)
+}
