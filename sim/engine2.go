@@ -118,9 +118,14 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	}
 	res := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: r.w}
 	werr := r.execute(cs, res)
-	r.wk.Stop()
+	r.wk.Stop() // cancels the contexts of attempts still running
+	drained := r.obs.drain(DrainLimit)
 	r.c.Close()
 	r.srv.Stop()
+	if !drained {
+		// The bubble cannot end with the attempt's goroutine blocked.
+		return nil, fmt.Errorf("scenario %s: engine 2 cannot end the run: an activity attempt ignored its cancelled context for %s after the workflow closed", sc.Name, DrainLimit)
+	}
 	if werr != nil {
 		return nil, fmt.Errorf("scenario %s: engine 2 could not run the workflow: %s", sc.Name, oneLine(werr.Error()))
 	}

@@ -39,6 +39,8 @@ type attemptObserver struct {
 	interceptor.WorkerInterceptorBase
 	origin time.Time
 
+	inflight sync.WaitGroup // attempts running on the worker
+
 	mu         sync.Mutex
 	attempts   []observedAttempt
 	heartbeats map[string][]time.Time // attemptID -> heartbeat times, in the attempt's order
@@ -68,6 +70,8 @@ func (a *observerActivity) ExecuteActivity(ctx context.Context, in *interceptor.
 	info := activity.GetInfo(ctx)
 	rec := observedAttempt{wf: info.WorkflowExecution.ID, runID: info.WorkflowExecution.RunID, actID: info.ActivityID,
 		typ: info.ActivityType.Name, n: int(info.Attempt), local: info.IsLocalActivity, start: time.Now()}
+	a.o.inflight.Add(1)
+	defer a.o.inflight.Done()
 	defer func() {
 		p := recover()
 		if p != nil {
@@ -137,6 +141,25 @@ func (w *observerOutbound) ExecuteLocalActivity(ctx workflow.Context, activityTy
 		w.o.mu.Unlock()
 	}
 	return w.Next.ExecuteLocalActivity(ctx, activityType, args...)
+}
+
+// drain waits, up to limit of virtual time, for the attempts still running
+// on the worker to return, as engine 1 lets them end; it reports whether
+// they all did.
+func (o *attemptObserver) drain(limit time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		o.inflight.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // heartbeatsOf is when the attempt heartbeated, after the run.

@@ -84,6 +84,35 @@ func checkViolations(t *testing.T, name string, seed sim.Seed, vs []sim.Violatio
 	}
 }
 
+// TestEngine2CatchesLogicBugs: every planted logic bug (one that needs no
+// fault) breaks its property on engine 2 in at least one of seeds 1 to 20.
+func TestEngine2CatchesLogicBugs(t *testing.T) {
+	for _, sc := range scenarios.Bugs() {
+		if sc.Logic == "" {
+			continue
+		}
+		t.Run(sc.Name, func(t *testing.T) {
+			caught := 0
+			for seed := sim.Seed(1); seed <= 20; seed++ {
+				r, err := sim.RunOnServer(t, sc, seed, sim.Plan{}, sim.Options{})
+				if err != nil {
+					t.Fatalf("seed %d: %v", seed, err)
+				}
+				for _, v := range r.Violations {
+					if v.Property == sc.Breaks {
+						caught++
+						break
+					}
+				}
+			}
+			if caught == 0 {
+				t.Fatalf("no seed of 1-20 broke %s", sc.Breaks)
+			}
+			t.Logf("%s broken in %d of 20 seeds", sc.Breaks, caught)
+		})
+	}
+}
+
 // kindCounts counts a trace's events by kind and result.
 func kindCounts(es []sim.Event) string {
 	m := map[string]int{}

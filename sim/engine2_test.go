@@ -188,3 +188,34 @@ func TestEngine2RefusesUnknownWorkflow(t *testing.T) {
 	_, err := runOnServer(t, sc, 1, Plan{}, Options{})
 	require.ErrorContains(t, err, `workflow type "nobody" is not registered by name`)
 }
+
+// TestEngine2RecordsServerTimeouts: an attempt the server timed out on
+// heartbeats is recorded with the server's verdict and time, though the
+// worker's attempt ran on.
+func TestEngine2RecordsServerTimeouts(t *testing.T) {
+	sc := &Scenario{Name: "e2-timeout", Setup: func(w *World) Case {
+		act := func(ctx context.Context) error {
+			if activity.GetInfo(ctx).Attempt == 1 {
+				time.Sleep(12 * time.Second) // no heartbeat
+			}
+			return nil
+		}
+		wf := func(ctx workflow.Context) error {
+			ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, HeartbeatTimeout: 5 * time.Second})
+			return workflow.ExecuteActivity(ctx, "slow").Get(ctx, nil)
+		}
+		w.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: "wf"})
+		w.RegisterActivityWithOptions(act, activityOpts("slow"))
+		return Case{Workflow: "wf"}
+	}}
+	r, err := runOnServer(t, sc, 1, Plan{}, Options{})
+	require.NoError(t, err)
+	require.Equal(t, Completed, r.Outcome, dump(r))
+	require.Len(t, r.Activities, 1)
+	atts := r.Activities[0].Attempts
+	require.Len(t, atts, 2)
+	require.Equal(t, "timeout:HEARTBEAT", atts[0].Result)
+	require.True(t, atts[0].Retryable)
+	require.Equal(t, 5*time.Second, atts[0].End-atts[0].Start)
+	require.Equal(t, "ok", atts[1].Result)
+}

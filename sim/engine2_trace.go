@@ -27,17 +27,9 @@ type e2activity struct {
 	policy retryPolicy
 	runID  string
 	actID  string
-	// timeout is the attempt the server timed out, if any.
-	timeout *e2timeout
 	// failures holds each failed attempt's failure, by attempt number.
 	failures map[int]*failurepb.Failure
 	starts   []time.Time // each attempt's exact start
-}
-
-type e2timeout struct {
-	n    int
-	kind string
-	at   time.Time
 }
 
 // e2reader walks the histories of one run of a scenario.
@@ -63,7 +55,7 @@ func (r *engine2Run) fill(res *Result, seed Seed, o Options) {
 	atts, locals := r.obs.sorted()
 	// A call comes before its attempts when they share a millisecond.
 	rd.locals(locals)
-	rd.attempts(atts, r.obs)
+	rd.attempts(atts, r.obs, r.srv.AttemptTimeouts())
 	if res.Outcome == Stuck {
 		res.Elapsed = r.budget
 		rd.add(r.w.origin.Add(r.budget), Event{Kind: "run.stuck", Detail: "virtual-time budget " + r.budget.String() + " exhausted"})
@@ -181,8 +173,6 @@ func (rd *e2reader) history(h server.RunHistory) {
 				act.rec.CancelRequested = true
 				rd.add(at, Event{Kind: "act.cancel-request", WF: wf, Name: act.rec.Type, ID: act.rec.Key})
 			}
-		case *historypb.ActivityTaskTimedOutEventAttributes:
-			rd.timedOut(h, a, at)
 		case *historypb.TimerStartedEventAttributes:
 			rd.add(at, Event{Kind: "timer.start", Name: a.GetTimerId(), Detail: a.GetStartToFireTimeout().AsDuration().String()})
 		case *historypb.TimerFiredEventAttributes:
@@ -207,8 +197,6 @@ func historyAttrs(ev *historypb.HistoryEvent) any {
 		return ev.GetActivityTaskScheduledEventAttributes()
 	case ev.GetActivityTaskCancelRequestedEventAttributes() != nil:
 		return ev.GetActivityTaskCancelRequestedEventAttributes()
-	case ev.GetActivityTaskTimedOutEventAttributes() != nil:
-		return ev.GetActivityTaskTimedOutEventAttributes()
 	case ev.GetTimerStartedEventAttributes() != nil:
 		return ev.GetTimerStartedEventAttributes()
 	case ev.GetTimerFiredEventAttributes() != nil:
@@ -300,10 +288,14 @@ func failureChain(f *failurepb.Failure) string {
 
 // attempts adds the worker's activity attempts to their records and the
 // trace; local activities' attempts become la.end events.
-func (rd *e2reader) attempts(atts []observedAttempt, obs *attemptObserver) {
+func (rd *e2reader) attempts(atts []observedAttempt, obs *attemptObserver, tos []server.AttemptTimeout) {
 	byID := map[string]*e2activity{}
 	for _, a := range rd.acts {
 		byID[a.runID+"/"+a.actID] = a
+	}
+	timedOut := map[string]server.AttemptTimeout{}
+	for _, to := range tos {
+		timedOut[attemptID(to.RunID, to.ActivityID, int(to.Attempt))] = to
 	}
 	for _, at := range atts {
 		res := resultName(at.err)
@@ -320,17 +312,19 @@ func (rd *e2reader) attempts(atts []observedAttempt, obs *attemptObserver) {
 		if act == nil {
 			continue // a run left out of the trace
 		}
-		rec := AttemptRecord{N: at.n, Start: at.start.Sub(rd.origin), End: at.end.Sub(rd.origin), Result: res, Worker: 1}
+		var f *failurepb.Failure
 		if at.err != nil {
-			f := failureOf(at.err)
+			f = failureOf(at.err)
+		}
+		if to, ok := timedOut[attemptID(at.runID, at.actID, at.n)]; ok {
+			// The server's verdict, not what the worker returned late.
+			f, at.end = to.Failure, to.At
+			res = "timeout:" + timeoutName(f.GetTimeoutFailureInfo().GetTimeoutType())
+		}
+		rec := AttemptRecord{N: at.n, Start: at.start.Sub(rd.origin), End: at.end.Sub(rd.origin), Result: res, Worker: 1}
+		if f != nil {
 			rec.Retryable, _ = act.policy.retryable(f)
 			act.failures[at.n] = f
-		}
-		if t := act.timeout; t != nil && t.n == at.n {
-			// The server's verdict, not what the worker returned late.
-			rec.Result, rec.End, rec.Retryable = "timeout:"+t.kind, t.at.Sub(rd.origin), false
-			res = rec.Result
-			at.end = t.at
 		}
 		act.rec.Attempts = append(act.rec.Attempts, rec)
 		ev := Event{WF: at.wf, Name: at.typ, ID: act.rec.Key, Attempt: at.n}
@@ -366,21 +360,6 @@ func (rd *e2reader) backoffs() {
 				ID: act.rec.Key, Attempt: prev.N, Detail: delay.String()})
 		}
 	}
-}
-
-// timedOut marks the attempt the server timed out, when the worker ran it.
-func (rd *e2reader) timedOut(h server.RunHistory, a *historypb.ActivityTaskTimedOutEventAttributes, at time.Time) {
-	act := rd.bySched[fmt.Sprintf("%s/%d", h.RunID, a.GetScheduledEventId())]
-	started := a.GetStartedEventId()
-	if act == nil || started <= 0 || int(started) > len(h.Events) {
-		return
-	}
-	n := int(h.Events[started-1].GetActivityTaskStartedEventAttributes().GetAttempt())
-	kind := timeoutName(a.GetFailure().GetTimeoutFailureInfo().GetTimeoutType())
-	if c := a.GetFailure().GetCause().GetTimeoutFailureInfo(); c != nil {
-		kind = timeoutName(c.GetTimeoutType())
-	}
-	act.timeout = &e2timeout{n: n, kind: kind, at: at}
 }
 
 // locals adds the local activity calls workflows made.
