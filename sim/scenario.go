@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"time"
+
+	"github.com/temporalsim/temporalsim/sim/server"
 )
 
 // Scenario is a workflow pattern the engine can run: what to register, what
@@ -104,6 +106,9 @@ type Result struct {
 	Stacks string
 	// World is the run's world, for properties that read its fakes.
 	World *World
+
+	// histories holds every run's history, on engine 2.
+	histories []server.RunHistory
 }
 
 // TraceSHA256 is the fingerprint of the run's trace.

@@ -15,6 +15,10 @@ import (
 // attemptFailed ends the running attempt with a failure: the server retries
 // it after the policy's backoff or, when it may not, closes the activity.
 func (a *activity) attemptFailed(f *failurepb.Failure, timeout bool) {
+	if timeout {
+		a.ex.s.timeouts = append(a.ex.s.timeouts, AttemptTimeout{RunID: a.ex.runID, ActivityID: a.attrs.GetActivityId(),
+			Attempt: a.attempt, At: a.ex.s.now, Failure: f})
+	}
 	delay, state := a.retryDelay(f)
 	if state != enumspb.RETRY_STATE_IN_PROGRESS {
 		if timeout {

@@ -10,7 +10,9 @@
 // client.ConnectionOptions.DialOptions with HostPort "passthrough:///any"
 // and it answers every WorkflowService call without calling the invoker.
 // Stop the worker, close the client, then call Server.Stop; afterwards
-// Server.Histories returns every run's []*historypb.HistoryEvent.
+// Server.Histories returns every run's []*historypb.HistoryEvent and
+// Server.AttemptTimeouts the activity attempts the server timed out
+// (histories keep only an activity's last attempt).
 //
 // # What it implements
 //

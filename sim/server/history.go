@@ -5,6 +5,9 @@ import (
 	"encoding/hex"
 	"io"
 	"slices"
+	"time"
+
+	failurepb "go.temporal.io/api/failure/v1"
 
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
@@ -28,6 +31,20 @@ func (s *Server) Histories() []RunHistory {
 	}
 	return out
 }
+
+// AttemptTimeout is an activity attempt the server timed out (start-to-close
+// or heartbeat). Histories hold only an activity's last attempt, so a
+// driver that reports every attempt needs these.
+type AttemptTimeout struct {
+	RunID, ActivityID string
+	Attempt           int32
+	At                time.Time
+	Failure           *failurepb.Failure
+}
+
+// AttemptTimeouts lists the attempts the server timed out, in the order
+// it did. Call it after Stop.
+func (s *Server) AttemptTimeouts() []AttemptTimeout { return slices.Clone(s.timeouts) }
 
 // Unsupported lists, in the order met, what workers asked of the server
 // that it does not implement (commands it refused). Call it after Stop.

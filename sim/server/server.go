@@ -64,6 +64,8 @@ type Server struct {
 	// unsupported lists what workers asked for that the server cannot do.
 	unsupported []string
 	stats       Stats
+	// timeouts lists the activity attempts the server timed out.
+	timeouts []AttemptTimeout
 }
 
 // Stats counts what the server did, for tests and benchmarks.

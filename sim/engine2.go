@@ -1,0 +1,294 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/temporalsim/temporalsim/sim/server"
+)
+
+// Engine 2 runs a scenario on a real SDK client and worker against the
+// in-process server of package sim/server (see docs/architecture.md). This
+// file is its driver; engine2_trace.go turns the server's histories into
+// the trace and activity records engine 1 produces.
+
+const engine2Queue = "temporalsim"
+
+var engine2Log = sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
+
+// errFaultPlans is what engine 2 answers a plan with faults.
+var errFaultPlans = errors.New("engine 2 does not run fault plans yet")
+
+// runOnServer runs one scenario under a fault-free plan on engine 2 and
+// checks its properties, returning the same Result engine 1 returns.
+func runOnServer(t *testing.T, sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error) {
+	if sc == nil || sc.Setup == nil {
+		return nil, errors.New("sim: scenario has no Setup")
+	}
+	if len(plan.Faults) > 0 {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Name, errFaultPlans)
+	}
+	if o.WallBudget <= 0 {
+		o.WallBudget = 2 * time.Minute
+	}
+	// As on engine 1: a run hung outside virtual time cannot be stopped,
+	// only reported.
+	done := make(chan struct{})
+	watchdog := time.AfterFunc(o.WallBudget, func() {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if o.OnHang != nil {
+			o.OnHang(allStacks())
+			return
+		}
+		panic(fmt.Sprintf("sim: scenario %s seed %d ran past its wall-clock budget of %s outside virtual time on engine 2; goroutines:\n%s",
+			sc.Name, seed, o.WallBudget, allStacks()))
+	})
+	defer func() {
+		close(done)
+		watchdog.Stop()
+	}()
+	var res *Result
+	var err error
+	if derr := runBubble(t, sc, seed, func() { res, err = runOnServerInBubble(sc, seed, plan, o) }); derr != nil {
+		return nil, derr
+	}
+	return res, err
+}
+
+// engine2Run is what one engine-2 run keeps while it runs.
+type engine2Run struct {
+	sc       *Scenario
+	w        *World
+	regs     *registrations
+	srv      *server.Server
+	c        client.Client
+	wk       worker.Worker
+	obs      *attemptObserver
+	budget   time.Duration
+	runID    string // the scenario workflow's first run
+	overrun  atomic.Bool
+	closeEvt *historypb.HistoryEvent
+}
+
+func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error) {
+	r := &engine2Run{sc: sc, regs: &registrations{}, budget: sc.Budget}
+	if r.budget <= 0 {
+		r.budget = DefaultBudget
+	}
+	r.w = NewWorld(seed, plan, clock.New(), r.regs)
+	cs := sc.Setup(r.w)
+	if cs.Workflow == nil {
+		return nil, fmt.Errorf("scenario %s: Setup returned no workflow", sc.Name)
+	}
+	if name, ok := cs.Workflow.(string); ok && !r.regs.hasWorkflow(name) {
+		// The worker would fail every workflow task of the run until the
+		// budget ends; engine 1 refuses it at once too.
+		return nil, fmt.Errorf("scenario %s: workflow type %q is not registered by name", sc.Name, name)
+	}
+	r.obs = newAttemptObserver(r.w.origin)
+	if err := r.start(idSeed(sc.Name, seed)); err != nil {
+		return nil, fmt.Errorf("scenario %s: engine 2 could not start its worker: %s", sc.Name, oneLine(err.Error()))
+	}
+	res := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: r.w}
+	werr := r.execute(cs, res)
+	r.wk.Stop() // cancels the contexts of attempts still running
+	drained := r.obs.drain(DrainLimit)
+	r.c.Close()
+	r.srv.Stop()
+	if !drained {
+		// The bubble cannot end with the attempt's goroutine blocked.
+		return nil, fmt.Errorf("scenario %s: engine 2 cannot end the run: an activity attempt ignored its cancelled context for %s after the workflow closed", sc.Name, DrainLimit)
+	}
+	if werr != nil {
+		return nil, fmt.Errorf("scenario %s: engine 2 could not run the workflow: %s", sc.Name, oneLine(werr.Error()))
+	}
+	if u := r.srv.Unsupported(); len(u) > 0 {
+		return nil, fmt.Errorf("scenario %s: engine 2 cannot run it yet: its server does not implement %s", sc.Name, strings.Join(u, "; "))
+	}
+	res.histories = r.srv.Histories()
+	r.fill(res, seed, o)
+	checkProperties(res, append(append([]Property(nil), sc.Properties...), cs.Properties...))
+	return res, nil
+}
+
+// idSeed gives each scenario and seed its own run ids: the SDK's sticky
+// cache is process-wide, and the same seed must give the same histories.
+func idSeed(name string, seed Seed) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	return h.Sum64() ^ uint64(seed)
+}
+
+// start brings up the server, a client and one worker with the scenario's
+// registrations, interceptors and data converter.
+func (r *engine2Run) start(ids uint64) error {
+	r.srv = server.New(&server.Options{IDSeed: ids})
+	c, err := client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: "sim-client", Logger: engine2Log,
+		DataConverter: r.w.DataConverter(),
+		ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{
+			grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(r.srv.Handle),
+		}}})
+	if err != nil {
+		r.srv.Stop()
+		return err
+	}
+	r.c = c
+	// The observer is outermost, so it sees what the server will see.
+	ics := append([]interceptor.WorkerInterceptor{r.obs}, r.w.Interceptors()...)
+	//lint:ignore SA1019 a fixed build id keeps the binary's hash out of the worker's requests
+	r.wk = worker.New(c, engine2Queue, worker.Options{BuildID: "temporalsim", Identity: "sim-worker",
+		Interceptors: ics, WorkerActivitiesPerSecond: math.Inf(1)})
+	r.regs.apply(r.wk)
+	if err := r.wk.Start(); err != nil {
+		c.Close()
+		r.srv.Stop()
+		return err
+	}
+	return nil
+}
+
+// execute starts the workflow and waits for its first run to close. Like
+// engine 1 it stops at the first continue-as-new, and it reports the run
+// stuck when the virtual-time budget runs out first.
+func (r *engine2Run) execute(cs Case, res *Result) error {
+	ctx := context.Background()
+	run, err := r.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: r.sc.Name, TaskQueue: engine2Queue,
+		WorkflowExecutionTimeout: r.budget + time.Hour}, cs.Workflow, cs.Args...)
+	if err != nil {
+		return err
+	}
+	r.runID = run.GetRunID()
+	stop := time.AfterFunc(r.budget, func() {
+		r.overrun.Store(true)
+		_ = r.c.TerminateWorkflow(ctx, r.sc.Name, "", "virtual-time budget exhausted")
+	})
+	it := r.c.GetWorkflowHistory(ctx, r.sc.Name, r.runID, true, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+	for it.HasNext() && r.closeEvt == nil {
+		if r.closeEvt, err = it.Next(); err != nil {
+			stop.Stop()
+			return err
+		}
+	}
+	stop.Stop()
+	if r.closeEvt == nil {
+		return errors.New("the server sent no close event")
+	}
+	if a := r.closeEvt.GetWorkflowExecutionContinuedAsNewEventAttributes(); a != nil {
+		// Engine 1 ends at continue-as-new; end the chain here too.
+		res.Outcome, res.Err = ContinuedAsNew, continuedAsNew(a)
+		// The next run may have closed already: the error is no news.
+		_ = r.c.TerminateWorkflow(ctx, r.sc.Name, "", "the simulation stops at the first continue-as-new")
+		return nil
+	}
+	return r.outcome(ctx, res)
+}
+
+// outcome fills in how the first run ended, as engine 1's outcome does.
+func (r *engine2Run) outcome(ctx context.Context, res *Result) error {
+	if r.overrun.Load() && r.closeEvt.GetWorkflowExecutionTerminatedEventAttributes() != nil {
+		res.Outcome = Stuck
+		return nil
+	}
+	var v any
+	err := r.c.GetWorkflow(ctx, r.sc.Name, r.runID).Get(ctx, &v)
+	var wee *temporal.WorkflowExecutionError
+	if errors.As(err, &wee) {
+		err = errors.Unwrap(wee)
+	} else if err != nil {
+		return err
+	}
+	res.Err, res.ErrType = err, ErrorType(err)
+	top, _, _ := strings.Cut(res.ErrType, ">")
+	switch {
+	case err == nil:
+		res.Outcome = Completed
+		// A workflow that returns only an error has no output, as on engine 1.
+		if len(r.closeEvt.GetWorkflowExecutionCompletedEventAttributes().GetResult().GetPayloads()) == 0 {
+			break
+		}
+		if b, jerr := json.Marshal(v); jerr == nil {
+			res.Output = string(b)
+		}
+	case top == "CanceledError":
+		res.Outcome = Canceled
+	case strings.HasPrefix(top, "TimeoutError"):
+		res.Outcome = TimedOut
+	default:
+		res.Outcome = Failed
+	}
+	return nil
+}
+
+// continuedAsNew is the error engine 1 reports for a run that continued as
+// new, rebuilt from the close event, so properties can decode the next
+// run's input.
+func continuedAsNew(a *historypb.WorkflowExecutionContinuedAsNewEventAttributes) error {
+	return &workflow.ContinueAsNewError{
+		WorkflowType:        &workflow.Type{Name: a.GetWorkflowType().GetName()},
+		Input:               a.GetInput(),
+		Header:              a.GetHeader(),
+		TaskQueueName:       a.GetTaskQueue().GetName(),
+		WorkflowRunTimeout:  a.GetWorkflowRunTimeout().AsDuration(),
+		WorkflowTaskTimeout: a.GetWorkflowTaskTimeout().AsDuration(),
+	}
+}
+
+// registrations keeps what a scenario's Setup registers: the worker needs
+// the data converter Setup chooses before it can be built.
+type registrations struct {
+	workflows  []func(Registrar)
+	activities []func(Registrar)
+	names      []string // workflow names given in options
+}
+
+func (g *registrations) RegisterWorkflowWithOptions(w any, o workflow.RegisterOptions) {
+	g.workflows = append(g.workflows, func(r Registrar) { r.RegisterWorkflowWithOptions(w, o) })
+	g.names = append(g.names, o.Name)
+}
+
+// hasWorkflow reports whether a workflow was registered under name; it
+// cannot see the names the SDK derives from functions, so it also answers
+// true when any workflow was registered without one.
+func (g *registrations) hasWorkflow(name string) bool {
+	return slices.Contains(g.names, name) || slices.Contains(g.names, "")
+}
+
+func (g *registrations) RegisterActivityWithOptions(a any, o activity.RegisterOptions) {
+	g.activities = append(g.activities, func(r Registrar) { r.RegisterActivityWithOptions(a, o) })
+}
+
+func (g *registrations) apply(r Registrar) {
+	for _, f := range g.workflows {
+		f(r)
+	}
+	for _, f := range g.activities {
+		f(r)
+	}
+}
