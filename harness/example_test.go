@@ -102,12 +102,16 @@ func Example() {
 
 // runAsTest gives f the *testing.T that sim.Run needs: an example has
 // none of its own. It runs quietly, since under -v the testing package
-// would print its RUN and PASS lines into the example's output.
+// would print its RUN and PASS lines into the example's output, and with
+// no -test.skip, which RunTests would apply to f through its matcher (one
+// that matches every name: a -skip given for other tests would skip f).
 func runAsTest(f func(t *testing.T)) {
-	if v := flag.Lookup("test.v"); v != nil {
-		old := v.Value.String()
-		_ = v.Value.Set("false")
-		defer func() { _ = v.Value.Set(old) }()
+	for name, value := range map[string]string{"test.v": "false", "test.skip": ""} {
+		if v := flag.Lookup(name); v != nil {
+			old := v.Value.String()
+			_ = v.Value.Set(value)
+			defer func() { _ = v.Value.Set(old) }()
+		}
 	}
 	testing.RunTests(func(string, string) (bool, error) { return true, nil },
 		[]testing.InternalTest{{Name: "Example", F: f}})
