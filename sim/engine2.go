@@ -51,29 +51,7 @@ func runOnServer(t *testing.T, sc *Scenario, seed Seed, plan Plan, o Options) (*
 	if len(plan.Faults) > 0 {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, errFaultPlans)
 	}
-	if o.WallBudget <= 0 {
-		o.WallBudget = 2 * time.Minute
-	}
-	// As on engine 1: a run hung outside virtual time cannot be stopped,
-	// only reported.
-	done := make(chan struct{})
-	watchdog := time.AfterFunc(o.WallBudget, func() {
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if o.OnHang != nil {
-			o.OnHang(allStacks())
-			return
-		}
-		panic(fmt.Sprintf("sim: scenario %s seed %d ran past its wall-clock budget of %s outside virtual time on engine 2; goroutines:\n%s",
-			sc.Name, seed, o.WallBudget, allStacks()))
-	})
-	defer func() {
-		close(done)
-		watchdog.Stop()
-	}()
+	defer watchWall(sc, seed, o, " on engine 2")()
 	var res *Result
 	var err error
 	if derr := runBubble(t, sc, seed, func() { res, err = runOnServerInBubble(sc, seed, plan, o) }); derr != nil {

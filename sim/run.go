@@ -55,13 +55,27 @@ func Run(t *testing.T, sc *Scenario, seed Seed, plan Plan, opts *Options) (*Resu
 	if opts != nil {
 		o = *opts
 	}
-	if o.WallBudget <= 0 {
-		o.WallBudget = 2 * time.Minute
-	}
+	defer watchWall(sc, seed, o, "")()
 	var res *Result
 	var err error
+	if derr := runBubble(t, sc, seed, func() { res, err = runInBubble(sc, seed, plan, o) }); derr != nil {
+		return nil, derr
+	}
+	return res, err
+}
+
+// watchWall starts a run's wall-clock watchdog and returns what ends it.
+// A run hung outside virtual time (a busy loop, a real sleep) cannot be
+// stopped, only reported: OnHang gets the goroutine stacks, or, without
+// one, the watchdog panics with them. engine names the engine in the
+// panic, empty for engine 1.
+func watchWall(sc *Scenario, seed Seed, o Options, engine string) (stop func()) {
+	budget := o.WallBudget
+	if budget <= 0 {
+		budget = 2 * time.Minute
+	}
 	done := make(chan struct{})
-	watchdog := time.AfterFunc(o.WallBudget, func() {
+	watchdog := time.AfterFunc(budget, func() {
 		select {
 		case <-done:
 			return
@@ -72,16 +86,12 @@ func Run(t *testing.T, sc *Scenario, seed Seed, plan Plan, opts *Options) (*Resu
 			o.OnHang(stacks)
 			return
 		}
-		panic(fmt.Sprintf("sim: scenario %s seed %d ran past its wall-clock budget of %s outside virtual time; goroutines:\n%s", sc.Name, seed, o.WallBudget, stacks))
+		panic(fmt.Sprintf("sim: scenario %s seed %d ran past its wall-clock budget of %s outside virtual time%s; goroutines:\n%s", sc.Name, seed, budget, engine, stacks))
 	})
-	defer func() {
+	return func() {
 		close(done)
 		watchdog.Stop()
-	}()
-	if derr := runBubble(t, sc, seed, func() { res, err = runInBubble(sc, seed, plan, o) }); derr != nil {
-		return nil, derr
 	}
-	return res, err
 }
 
 // runBubble runs f in a synctest bubble on t. A bubble that ends with
