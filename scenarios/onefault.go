@@ -192,12 +192,7 @@ func payoutScenario(name, bug, breaks string, skipRefund, leaseOnlyOnSuccess, ke
 				harness.Outcomes(sim.Completed, sim.Failed),
 				harness.Terminates(window, 10*time.Minute),
 				debitRefunded(),
-				harness.Property("payments-idempotent", func(r *sim.Result) error {
-					if d := payments.DuplicateApplies(); len(d) > 0 {
-						return fmt.Errorf("%s took effect %d times", d[0].Identity, len(d[0].Applies))
-					}
-					return nil
-				}),
+				paymentsIdempotent(payments),
 				harness.Property("lease-released", func(r *sim.Result) error {
 					if n := leases.Held(p.To); n != 0 {
 						return fmt.Errorf("%d leases on %s still held when the run ended", n, p.To)

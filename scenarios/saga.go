@@ -197,12 +197,7 @@ func sagaScenario(name, bug string, stopAtFailedCompensation, keyless bool) *sim
 				harness.Outcomes(sim.Completed, sim.Failed),
 				harness.Terminates(window, 10*time.Minute),
 				compensationsComplete(),
-				harness.Property("payments-idempotent", func(r *sim.Result) error {
-					if d := payments.DuplicateApplies(); len(d) > 0 {
-						return fmt.Errorf("%s took effect %d times", d[0].Identity, len(d[0].Applies))
-					}
-					return nil
-				}),
+				paymentsIdempotent(payments),
 				harness.Property("charged-once-when-complete", func(r *sim.Result) error {
 					if got := payments.Balance(o.Account); r.Outcome == sim.Completed && got != o.AmountCents {
 						return fmt.Errorf("the saga completed and %s was charged %d in all, want %d", o.Account, got, o.AmountCents)
@@ -222,4 +217,15 @@ func init() {
 	register(planted(sagaScenario("saga/bug-keyless-charge",
 		"Charge sends no idempotency key, so a retry after a lost response charges the account twice", false, true),
 		"payments-idempotent", "the payment fake loses the first charge's response on half the seeds by design, which is all the bug needs"))
+}
+
+// paymentsIdempotent holds when the payment fake applied no idempotency
+// key more than once (the saga's charges, the payout's debits).
+func paymentsIdempotent(payments *fakes.PaymentService) sim.Property {
+	return harness.Property("payments-idempotent", func(*sim.Result) error {
+		if d := payments.DuplicateApplies(); len(d) > 0 {
+			return fmt.Errorf("%s took effect %d times", d[0].Identity, len(d[0].Applies))
+		}
+		return nil
+	})
 }
