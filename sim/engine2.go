@@ -39,17 +39,18 @@ const engine2Queue = "temporalsim"
 
 var engine2Log = sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 
-// errFaultPlans is what engine 2 answers a plan with faults.
-var errFaultPlans = errors.New("engine 2 does not run fault plans yet")
+// errEngine2Kind is what engine 2 answers a plan with a fault kind it
+// does not carry out yet.
+var errEngine2Kind = errors.New("engine 2 does not run this fault kind yet")
 
-// runOnServer runs one scenario under a fault-free plan on engine 2 and
-// checks its properties, returning the same Result engine 1 returns.
+// runOnServer runs one scenario under a plan on engine 2 and checks its
+// properties, returning the same Result engine 1 returns.
 func runOnServer(t *testing.T, sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error) {
 	if sc == nil || sc.Setup == nil {
 		return nil, errors.New("sim: scenario has no Setup")
 	}
-	if len(plan.Faults) > 0 {
-		return nil, fmt.Errorf("scenario %s: %w", sc.Name, errFaultPlans)
+	if err := engine2Refuses(plan); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 	defer watchWall(sc, seed, o, " on engine 2")()
 	var res *Result

@@ -41,11 +41,16 @@ func flakyScenario(fails int, props ...Property) *Scenario {
 	}
 }
 
-func TestEngine2RefusesFaultPlans(t *testing.T) {
-	plan := Plan{Faults: []Fault{{ID: 1, Kind: ActivityError, Target: "flaky"}}}
-	_, err := runOnServer(t, flakyScenario(0), 1, plan, Options{})
-	require.ErrorIs(t, err, errFaultPlans)
-	require.Contains(t, err.Error(), "engine 2 does not run fault plans yet")
+func TestEngine2RefusesKindsItLacks(t *testing.T) {
+	for _, k := range Kinds() {
+		if engine2Kinds[k] {
+			continue
+		}
+		plan := Plan{Faults: []Fault{{ID: 1, Kind: k}}}
+		_, err := runOnServer(t, flakyScenario(0), 1, plan, Options{})
+		require.ErrorIs(t, err, errEngine2Kind)
+		require.Contains(t, err.Error(), "engine 2 does not run this fault kind yet: "+string(k))
+	}
 }
 
 // TestEngine2RecordsAttempts: the records hold every attempt the worker
@@ -218,4 +223,20 @@ func TestEngine2RecordsServerTimeouts(t *testing.T) {
 	require.True(t, atts[0].Retryable)
 	require.Equal(t, 5*time.Second, atts[0].End-atts[0].Start)
 	require.Equal(t, "ok", atts[1].Result)
+}
+
+// TestRunChoosesEngine: Options.Engine sends the run to engine 2, and an
+// unknown engine is refused by name.
+func TestRunChoosesEngine(t *testing.T) {
+	r, err := Run(t, flakyScenario(0), 1, Plan{}, &Options{Engine: EngineServer})
+	require.NoError(t, err)
+	require.NotEmpty(t, r.histories, "engine 2 keeps histories; engine 1 has none")
+	r, err = Run(t, flakyScenario(0), 1, Plan{}, &Options{Engine: EngineTestEnv})
+	require.NoError(t, err)
+	require.Empty(t, r.histories)
+	_, err = Run(t, flakyScenario(0), 1, Plan{}, &Options{Engine: "cassandra"})
+	require.ErrorContains(t, err, `unknown engine "cassandra" (known: testenv, server)`)
+	e, err := ParseEngine("")
+	require.NoError(t, err)
+	require.Equal(t, EngineTestEnv, e)
 }

@@ -32,6 +32,8 @@ type Options struct {
 	// goroutine stacks. The default OnHang panics with them.
 	WallBudget time.Duration
 	OnHang     func(stacks string)
+	// Engine chooses the engine; the zero value is engine 1 (EngineTestEnv).
+	Engine Engine
 }
 
 // Run executes one scenario under one plan with one seed, inside a
@@ -54,6 +56,14 @@ func Run(t *testing.T, sc *Scenario, seed Seed, plan Plan, opts *Options) (*Resu
 	var o Options
 	if opts != nil {
 		o = *opts
+	}
+	switch o.Engine {
+	case EngineServer:
+		return runOnServer(t, sc, seed, plan, o)
+	case "", EngineTestEnv:
+	default:
+		_, err := ParseEngine(string(o.Engine))
+		return nil, fmt.Errorf("sim: %w", err)
 	}
 	defer watchWall(sc, seed, o, "")()
 	var res *Result
