@@ -47,3 +47,9 @@ func engine2Refuses(plan Plan) error {
 	}
 	return nil
 }
+
+// ErrEngineLacksKind is wrapped by the error Run returns when the chosen
+// engine cannot carry out a fault kind of the plan (engine 2, for kinds
+// it does not run yet); the message names the fault and the kind. It is
+// a limit of the engine, not a failure of the scenario.
+var ErrEngineLacksKind = errEngine2Kind
