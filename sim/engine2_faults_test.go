@@ -302,3 +302,89 @@ func TestCompareFaultRunsSeesDifferences(t *testing.T) {
 		}
 	}
 }
+
+// caught says whether r broke the property the bug sc must break.
+func caught(sc *sim.Scenario, r *sim.Result) bool {
+	for _, v := range r.Violations {
+		if v.Property == sc.Breaks {
+			return true
+		}
+	}
+	return false
+}
+
+// TestEngine2CatchesFaultBugs: every planted bug that needs a fault, and
+// that engine 1 catches under the swarm plans of seeds 1 to 30 drawn from
+// engine 2's activity-level kinds (or else under one of their single
+// faults), is caught on engine 2 by one of them.
+func TestEngine2CatchesFaultBugs(t *testing.T) {
+	for _, sc := range scenarios.Bugs() {
+		rs := restricted(sc)
+		if sc.Logic != "" || rs == nil {
+			continue
+		}
+		t.Run(sc.Name, func(t *testing.T) {
+			ref, got := 0, 0
+			for seed := sim.Seed(1); seed <= 30 && got == 0; seed++ {
+				cfg, plan, err := sim.DrawSwarmPlan(t, rs, seed)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r1, err := sim.Run(t, sc, seed, plan, &sim.Options{Config: &cfg})
+				if err != nil {
+					t.Fatal(err)
+				}
+				r2, err := sim.Run(t, sc, seed, plan, &sim.Options{Config: &cfg, Engine: sim.EngineServer})
+				if err != nil {
+					t.Fatalf("seed %d: %v", seed, err)
+				}
+				if caught(sc, r1) {
+					ref++
+				}
+				if caught(sc, r2) {
+					got++
+					t.Logf("%s caught on engine 2 by seed %d", sc.Breaks, seed)
+				}
+			}
+			if ref > 0 && got == 0 {
+				t.Fatalf("engine 1 caught %s in %d of seeds 1-30, engine 2 in none", sc.Breaks, ref)
+			}
+			if ref == 0 && got == 0 {
+				singleFaultCatch(t, sc, rs)
+			}
+		})
+	}
+}
+
+// singleFaultCatch is TestEngine2CatchesFaultBugs' second pass, over the
+// single faults of the exhaustive phase.
+func singleFaultCatch(t *testing.T, sc, rs *sim.Scenario) {
+	b, err := sim.RunBaseline(t, sc, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := 0
+	for _, f := range rs.Profile.SingleFaults(b) {
+		plan := sim.Plan{Faults: []sim.Fault{f}}
+		r1, err := sim.Run(t, sc, 1, plan, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !caught(sc, r1) {
+			continue
+		}
+		ref++
+		r2, err := sim.Run(t, sc, 1, plan, &sim.Options{Engine: sim.EngineServer})
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if caught(sc, r2) {
+			t.Logf("%s caught on engine 2 by the single fault %s", sc.Breaks, f)
+			return
+		}
+	}
+	if ref > 0 {
+		t.Fatalf("engine 1 caught %s under %d single faults, engine 2 under none of them", sc.Breaks, ref)
+	}
+	t.Logf("neither engine catches %s with these kinds alone: it needs others", sc.Breaks)
+}
