@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -387,4 +388,39 @@ func singleFaultCatch(t *testing.T, sc, rs *sim.Scenario) {
 		t.Fatalf("engine 1 caught %s under %d single faults, engine 2 under none of them", sc.Breaks, ref)
 	}
 	t.Logf("neither engine catches %s with these kinds alone: it needs others", sc.Breaks)
+}
+
+// TestEngine2FaultsRepeat runs each correct scenario twice under each of
+// seeds 1 to 5's swarm plans of engine 2's activity-level kinds, at
+// GOMAXPROCS 8: traces and histories must be the same bytes.
+func TestEngine2FaultsRepeat(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	for _, sc := range scenarios.Correct() {
+		rs := restricted(sc)
+		if rs == nil {
+			continue
+		}
+		t.Run(sc.Name, func(t *testing.T) {
+			for seed := sim.Seed(1); seed <= 5; seed++ {
+				cfg, plan, err := sim.DrawSwarmPlan(t, rs, seed)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var shas [2]string
+				var first *sim.Result
+				for i := range shas {
+					r, err := sim.Run(t, sc, seed, plan, &sim.Options{Config: &cfg, Engine: sim.EngineServer})
+					if err != nil {
+						t.Fatal(err)
+					}
+					shas[i] = r.TraceSHA256() + historySHA(t, r)
+					if first == nil {
+						first = r
+					} else if shas[0] != shas[1] {
+						t.Fatalf("seed %d plan %q: runs differ from event %d", seed, plan, sim.FirstDifference(first.Events, r.Events))
+					}
+				}
+			}
+		})
+	}
 }
