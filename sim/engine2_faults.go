@@ -284,3 +284,15 @@ func (rd *e2reader) codecFaults(p Plan, elapsed time.Duration) {
 		rd.add(rd.origin.Add(at), Event{Kind: "fault", Fault: f.ID, Name: string(f.Kind), Detail: "window " + f.Dur.String() + " " + f.Target})
 	}
 }
+
+// callOf is the call number the server's order gave an activity, which
+// faults were matched by; read is the number in the histories' reading
+// order, for an activity the server did not report.
+func (f *e2faults) callOf(runID, actID string, read int) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n, ok := f.actCall[runID+"/"+actID]; ok {
+		return n
+	}
+	return read
+}

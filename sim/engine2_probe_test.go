@@ -1,10 +1,13 @@
 package sim
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/workflow"
 )
 
 // runProbe2 is runProbe on engine 2.
@@ -127,4 +130,54 @@ func TestEngine2FaultOnOtherCallDoesNotFire(t *testing.T) {
 	require.Equal(t, 2, r.Activities[1].Call)
 	require.Equal(t, []int{1}, r.Activities[1].Attempts[0].Faults, dump(r))
 	require.Empty(t, r.Activities[0].Attempts[0].Faults, dump(r))
+}
+
+func stepActivity(context.Context) error { return nil }
+
+// stepChild runs Step once.
+func stepChild(ctx workflow.Context) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	return workflow.ExecuteActivity(ctx, "Step").Get(ctx, nil)
+}
+
+// stepParent runs Step, a child that runs Step, and Step again.
+func stepParent(ctx workflow.Context) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	if err := workflow.ExecuteActivity(ctx, "Step").Get(ctx, nil); err != nil {
+		return err
+	}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: "step-child"})
+	if err := workflow.ExecuteChildWorkflow(cctx, stepChild).Get(ctx, nil); err != nil {
+		return err
+	}
+	return workflow.ExecuteActivity(ctx, "Step").Get(ctx, nil)
+}
+
+// TestEngine2CallsNumberedAcrossWorkflows: calls of one activity type are
+// numbered in the order they were scheduled across parent and child, as
+// engine 1 numbers them (not in the order the histories are read), and a
+// fault on call 2 hits the child's call on both engines.
+func TestEngine2CallsNumberedAcrossWorkflows(t *testing.T) {
+	sc := &Scenario{Name: "steps", Profile: Profile{Kinds: []Kind{ActivityError}, Activities: []string{"Step"}},
+		Setup: func(w *World) Case {
+			w.RegisterWorkflow(stepParent)
+			w.RegisterWorkflow(stepChild)
+			w.RegisterActivityWithOptions(stepActivity, activity.RegisterOptions{Name: "Step"})
+			return Case{Workflow: stepParent}
+		}}
+	p, err := ParsePlan("f1 activity-error target=Step call=2 attempt=1")
+	require.NoError(t, err)
+	for _, e := range Engines() {
+		r, err := Run(t, sc, 1, p, &Options{Engine: e})
+		require.NoError(t, err)
+		require.Equal(t, Completed, r.Outcome, dump(r))
+		calls := map[string]int{}
+		for _, a := range r.Activities {
+			calls[a.Key] = a.Call
+			if a.Call == 2 {
+				require.Equal(t, []int{1}, a.Attempts[0].Faults, "%s: %s", e, dump(r))
+			}
+		}
+		require.Equal(t, map[string]int{"steps/a0001": 1, "step-child/a0001": 2, "steps/a0002": 3}, calls, "%s: %s", e, dump(r))
+	}
 }

@@ -220,8 +220,9 @@ func (rd *e2reader) scheduled(runID, wf string, id int64, at time.Time, a *histo
 	rd.perWF[wf]++
 	typ := a.GetActivityType().GetName()
 	rd.calls[typ]++
+	call := rd.faults.callOf(runID, a.GetActivityId(), rd.calls[typ])
 	p := policyFromProto(a.GetRetryPolicy())
-	rec := &ActivityRecord{Key: fmt.Sprintf("%s/a%04d", wf, rd.perWF[wf]), Workflow: wf, Type: typ, Call: rd.calls[typ],
+	rec := &ActivityRecord{Key: fmt.Sprintf("%s/a%04d", wf, rd.perWF[wf]), Workflow: wf, Type: typ, Call: call,
 		Scheduled: at.Sub(rd.origin), Policy: p.export(), StartToClose: a.GetStartToCloseTimeout().AsDuration(),
 		ScheduleToClose: a.GetScheduleToCloseTimeout().AsDuration(), Heartbeat: a.GetHeartbeatTimeout().AsDuration()}
 	act := &e2activity{rec: rec, policy: p, runID: runID, actID: a.GetActivityId(), failures: map[int]*failurepb.Failure{}}
