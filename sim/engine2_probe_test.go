@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -180,4 +182,42 @@ func TestEngine2CallsNumberedAcrossWorkflows(t *testing.T) {
 		}
 		require.Equal(t, map[string]int{"steps/a0001": 1, "step-child/a0001": 2, "steps/a0002": 3}, calls, "%s: %s", e, dump(r))
 	}
+}
+
+// TestEngine2FaultHistoriesReplay: the histories of a run with activity,
+// local activity and timeout faults replay cleanly with the SDK's plain
+// replayer (their results are in the history); a child failed by the
+// plan's fault does not replay without the fault interceptor, which
+// failed it on the worker.
+func TestEngine2FaultHistoriesReplay(t *testing.T) {
+	sc := &Scenario{Name: "steps", Profile: Profile{Kinds: []Kind{ActivityError, ActivityPanic, ChildWorkflowFailure},
+		Activities: []string{"Step"}, Children: []string{"stepChild"}},
+		Setup: func(w *World) Case {
+			w.RegisterWorkflow(stepParent)
+			w.RegisterWorkflow(stepChild)
+			w.RegisterActivityWithOptions(stepActivity, activity.RegisterOptions{Name: "Step"})
+			return Case{Workflow: stepParent}
+		}}
+	replay := func(plan string) (ok, failed int) {
+		p, err := ParsePlan(plan)
+		require.NoError(t, err)
+		r, err := Run(t, sc, 1, p, &Options{Engine: EngineServer})
+		require.NoError(t, err)
+		rp := worker.NewWorkflowReplayer()
+		rp.RegisterWorkflow(stepParent)
+		rp.RegisterWorkflow(stepChild)
+		for _, h := range r.histories {
+			if err := rp.ReplayWorkflowHistory(nil, &historypb.History{Events: h.Events}); err != nil {
+				t.Logf("%s does not replay: %v", h.WorkflowID, err)
+				failed++
+				continue
+			}
+			ok++
+		}
+		return ok, failed
+	}
+	ok, failed := replay("f1 activity-error target=Step call=2 attempt=1\nf2 activity-panic target=Step call=3 attempt=1")
+	require.Equal(t, [2]int{2, 0}, [2]int{ok, failed}, "activity faults")
+	ok, failed = replay("f1 child-workflow-failure target=stepChild")
+	require.Equal(t, [2]int{1, 1}, [2]int{ok, failed}, "the parent replays, the failed child does not")
 }
