@@ -70,6 +70,7 @@ type engine2Run struct {
 	c        client.Client
 	wk       worker.Worker
 	obs      *attemptObserver
+	faults   *e2faults
 	budget   time.Duration
 	runID    string // the scenario workflow's first run
 	overrun  atomic.Bool
@@ -92,6 +93,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 		return nil, fmt.Errorf("scenario %s: workflow type %q is not registered by name", sc.Name, name)
 	}
 	r.obs = newAttemptObserver(r.w.origin)
+	r.faults = newE2Faults(r.w, sc.Profile.withDefaults().Window, r.obs)
 	if err := r.start(idSeed(sc.Name, seed)); err != nil {
 		return nil, fmt.Errorf("scenario %s: engine 2 could not start its worker: %s", sc.Name, oneLine(err.Error()))
 	}
@@ -128,19 +130,21 @@ func idSeed(name string, seed Seed) uint64 {
 // start brings up the server, a client and one worker with the scenario's
 // registrations, interceptors and data converter.
 func (r *engine2Run) start(ids uint64) error {
-	r.srv = server.New(&server.Options{IDSeed: ids})
+	r.srv = server.New(&server.Options{IDSeed: ids, OnScheduled: r.faults.scheduled})
 	c, err := client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: "sim-client", Logger: engine2Log,
 		DataConverter: r.w.DataConverter(),
 		ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{
-			grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(r.srv.Handle),
+			grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(canonicalStacks, r.srv.Handle),
 		}}})
 	if err != nil {
 		r.srv.Stop()
 		return err
 	}
 	r.c = c
-	// The observer is outermost, so it sees what the server will see.
-	ics := append([]interceptor.WorkerInterceptor{r.obs}, r.w.Interceptors()...)
+	// The observer is outermost, so it sees what the server will see; the
+	// fault interceptors sit just inside it and innermost (engine2_faults.go).
+	ics := append([]interceptor.WorkerInterceptor{r.obs, &e2faultInterceptor{f: r.faults}}, r.w.Interceptors()...)
+	ics = append(ics, &e2faultInterceptor{f: r.faults, inner: true})
 	//lint:ignore SA1019 a fixed build id keeps the binary's hash out of the worker's requests
 	r.wk = worker.New(c, engine2Queue, worker.Options{BuildID: "temporalsim", Identity: "sim-worker",
 		Interceptors: ics, WorkerActivitiesPerSecond: math.Inf(1)})

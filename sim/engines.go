@@ -36,7 +36,12 @@ func ParseEngine(s string) (Engine, error) {
 
 // engine2Kinds are the fault kinds engine 2 carries out; a plan with any
 // other kind is refused with errEngine2Kind before the run starts.
-var engine2Kinds = map[Kind]bool{}
+var engine2Kinds = map[Kind]bool{
+	// Carried out on the real worker and the server (engine2_faults.go).
+	ActivityError: true, ActivityPanic: true, Latency: true, StartToCloseTimeout: true,
+	ScheduleToCloseExpiry: true, HeartbeatLoss: true, LocalActivityError: true,
+	ChildWorkflowFailure: true, CodecFailure: true,
+}
 
 // engine2Refuses names the first fault of plan engine 2 cannot run yet.
 func engine2Refuses(plan Plan) error {

@@ -62,6 +62,7 @@ func (ex *execution) scheduleActivity(a *commandpb.ScheduleActivityTaskCommandAt
 	})
 	act := &activity{ex: ex, schedID: id, attrs: attrs, scheduled: ex.s.now, attempt: 1}
 	ex.activities[id] = act
+	ex.s.scheduled(Scheduled{RunID: ex.runID, ID: attrs.GetActivityId(), Type: attrs.GetActivityType().GetName()})
 	if s2c > 0 {
 		act.wholeTimer = ex.s.after(s2c, func() { act.timedOut(enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE) })
 	}

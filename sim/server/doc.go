@@ -12,7 +12,9 @@
 // Stop the worker, close the client, then call Server.Stop; afterwards
 // Server.Histories returns every run's []*historypb.HistoryEvent and
 // Server.AttemptTimeouts the activity attempts the server timed out
-// (histories keep only an activity's last attempt).
+// (histories keep only an activity's last attempt). Options.OnScheduled,
+// if set, hears of every activity scheduled and child run started, in the
+// loop's deterministic order (callers number calls by it).
 //
 // # What it implements
 //
