@@ -131,8 +131,10 @@ func idSeed(name string, seed Seed) uint64 {
 // registrations, interceptors and data converter.
 func (r *engine2Run) start(ids uint64) error {
 	r.srv = server.New(&server.Options{IDSeed: ids, OnScheduled: r.faults.scheduled})
+	// Worker heartbeats are off: the server does not take them, and the
+	// SDK's heartbeat manager probes the host at every Dial.
 	c, err := client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: "sim-client", Logger: engine2Log,
-		DataConverter: r.w.DataConverter(),
+		DataConverter: r.w.DataConverter(), WorkerHeartbeatInterval: -1,
 		ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{
 			grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(canonicalStacks, r.srv.Handle),
 		}}})

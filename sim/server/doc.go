@@ -52,13 +52,16 @@
 // attempts), honour the four activity timeouts on the virtual clock, keep
 // the last heartbeat details (none included), deliver cancellation in the
 // heartbeat response, and write ActivityTaskStarted (with the attempt
-// count and last failure) only when the activity ends.
+// count and last failure) only when the activity ends. A first attempt the
+// worker asks to run eagerly (RequestEagerExecution) starts at once and
+// comes back in the RespondWorkflowTaskCompleted response, as with the
+// server's eager activity execution on; retries go through the queue.
 //
 // Not implemented: queries, updates, signal-with-start, workflow retry
 // policies, cron schedules and start delays (StartWorkflowExecution with
 // them is refused with Unimplemented), visibility (List/Count), schedules,
 // Nexus, worker versioning, history paging, transient workflow tasks (every
-// attempt's events are written), eager workflow and activity dispatch.
+// attempt's events are written), eager workflow start.
 //
 // # Determinism
 //

@@ -85,6 +85,7 @@ func handleRespondWorkflowTaskCompleted(s *Server, c *call) {
 		}
 	}
 	ex.completing = false
+	resp := &workflowservice.RespondWorkflowTaskCompletedResponse{ActivityTasks: ex.startEager(req.GetIdentity())}
 	if ex.open() {
 		ex.flush()
 		for _, f := range later {
@@ -98,7 +99,7 @@ func handleRespondWorkflowTaskCompleted(s *Server, c *call) {
 			f()
 		}
 	}
-	c.answer(&workflowservice.RespondWorkflowTaskCompletedResponse{})
+	c.answer(resp)
 }
 
 func handleRespondWorkflowTaskFailed(s *Server, c *call) {

@@ -81,6 +81,7 @@ type Stats struct {
 	Steps               int // loop steps
 	FullHistoryTasks    int // workflow tasks sent with the whole history
 	PartialHistoryTasks int // workflow tasks sent from a sticky queue with the new events only
+	EagerActivityTasks  int // activity tasks started eagerly, in a RespondWorkflowTaskCompleted response
 }
 
 // Stats returns the server's counters. Call it after Stop.
