@@ -1,0 +1,156 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporalsim/temporalsim/internal/replaykind"
+	"github.com/temporalsim/temporalsim/sim/server"
+)
+
+// The replay oracle (see docs/architecture.md): after an engine-2 run,
+// every history the server wrote (children and continue-as-new runs
+// included) is replayed with the SDK's own WorkflowReplayer and the
+// scenario's registrations, data converter and interceptors. A workflow
+// whose code does not make the same decisions again (map order,
+// time.Now, a native goroutine) fails that replay as it would fail on a
+// production worker that lost its cache.
+
+// ErrNoHistories is what ReplayHistories answers on engine 1: the SDK's
+// test environment writes no histories, so there is nothing to replay and
+// the replay oracle cannot say whether the workflow code is deterministic.
+var ErrNoHistories = errors.New("engine 1 (the SDK test environment) writes no histories; the replay oracle needs engine 2 (-engine server)")
+
+// ErrReplayOff is what ReplayHistories answers when the run was made with
+// Options.NoReplay.
+var ErrReplayOff = errors.New("the replay oracle is off for this run (sim.Options.NoReplay)")
+
+// ReplayFailure is one history of a run that did not replay cleanly.
+type ReplayFailure struct {
+	WorkflowID, RunID, WorkflowType string
+	// Kind is how the replay failed, with the values of replaycorpus.Kind:
+	// missing-command, extra-command, command-mismatch, result-mismatch,
+	// deadlock, ...
+	Kind string
+	// EventID is the history event the failure is about, 0 when the
+	// SDK's message does not tell.
+	EventID int64
+	// Nondeterminism is true when the SDK found the code's decisions
+	// differ from the history ([TMPRL1100]) or its result differ from the
+	// recorded one; false when the replay failed another way.
+	Nondeterminism bool
+	// Message says what differed in one line; Err is the SDK's error.
+	Message string
+	Err     error
+}
+
+func (f ReplayFailure) String() string {
+	return fmt.Sprintf("workflow %s run %s: %s", f.WorkflowID, f.RunID, f.Message)
+}
+
+// oracleState keeps one run's replay verdict: it is computed once, inside
+// the run's bubble, where time.Now in workflow code reads virtual time.
+type oracleState struct {
+	off      bool // Options.NoReplay
+	done     bool
+	replayed int
+	failures []ReplayFailure
+}
+
+// ReplayHistories replays every history of an engine-2 run with the SDK's
+// replayer and returns how many it replayed and those that failed. It
+// returns ErrNoHistories on engine 1 and ErrReplayOff when the oracle was
+// turned off. The first call does the work; later calls return its answer.
+func (r *Result) ReplayHistories() (int, []ReplayFailure, error) {
+	switch {
+	case r.oracle == nil || r.histories == nil || r.World == nil:
+		return 0, nil, ErrNoHistories
+	case r.oracle.off:
+		return 0, nil, ErrReplayOff
+	}
+	if !r.oracle.done {
+		n, fs, err := replayAll(r.World, r.histories)
+		if err != nil {
+			return 0, nil, err
+		}
+		r.oracle.done, r.oracle.replayed, r.oracle.failures = true, n, fs
+	}
+	return r.oracle.replayed, r.oracle.failures, nil
+}
+
+// replayAll replays each history with one SDK replayer built the way the
+// run's worker was built.
+func replayAll(w *World, hs []server.RunHistory) (int, []ReplayFailure, error) {
+	regs, ok := w.reg.(*registrations)
+	if !ok {
+		return 0, nil, errors.New("sim: the replay oracle needs the registrations of an engine-2 run")
+	}
+	var failures []ReplayFailure
+	for _, h := range hs {
+		// A fresh replayer per history: after a deadlock or a panic in
+		// workflow code the SDK's replayer is not safe to reuse.
+		rep, err := newReplayer(w, regs)
+		if err != nil {
+			return 0, nil, err
+		}
+		hist := &historypb.History{Events: h.Events}
+		exec := workflow.Execution{ID: h.WorkflowID, RunID: h.RunID}
+		if re := replaykind.Classify(replayOne(rep, hist, exec), hist); re != nil {
+			failures = append(failures, ReplayFailure{WorkflowID: h.WorkflowID, RunID: h.RunID,
+				WorkflowType: re.WorkflowType, Kind: string(re.Kind), EventID: re.EventID,
+				Nondeterminism: isNondeterminism(re), Message: re.Error(), Err: re.Err})
+		}
+	}
+	return len(hs), failures, nil
+}
+
+// isNondeterminism tells the SDK's nondeterminism errors and a changed
+// result from replays that failed for another reason.
+func isNondeterminism(re *replaykind.ReplayError) bool {
+	return strings.Contains(re.SDKMessage, "[TMPRL1100]") || re.Kind == replaykind.ResultMismatch
+}
+
+func newReplayer(w *World, regs *registrations) (rep worker.WorkflowReplayer, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rep, err = nil, fmt.Errorf("sim: the replay oracle could not register the scenario's workflows: %v", p)
+		}
+	}()
+	rep, err = worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+		DataConverter: w.DataConverter(), Interceptors: w.Interceptors()})
+	if err != nil {
+		return nil, fmt.Errorf("sim: the replay oracle could not build the SDK replayer: %w", err)
+	}
+	for _, f := range regs.workflows {
+		f(replayRegistrar{rep})
+	}
+	return rep, nil
+}
+
+// replayOne replays h as the run exec, whose ids workflow code may read
+// (a child's id made from its parent's), turning a panic inside the SDK
+// into an error.
+func replayOne(rep worker.WorkflowReplayer, h *historypb.History, exec workflow.Execution) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the SDK replayer panicked: %v", p)
+		}
+	}()
+	return rep.ReplayWorkflowHistoryWithOptions(engine2Log, h, worker.ReplayWorkflowHistoryOptions{OriginalExecution: exec})
+}
+
+// replayRegistrar registers a scenario's workflows on an SDK replayer,
+// which runs no activities.
+type replayRegistrar struct{ rep worker.WorkflowReplayer }
+
+func (g replayRegistrar) RegisterWorkflowWithOptions(w any, o workflow.RegisterOptions) {
+	g.rep.RegisterWorkflowWithOptions(w, o)
+}
+
+func (replayRegistrar) RegisterActivityWithOptions(any, activity.RegisterOptions) {}
