@@ -113,7 +113,9 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	}
 	res.histories = r.srv.Histories()
 	r.fill(res, seed, o)
+	replayOracle(res)
 	checkProperties(res, append(append([]Property(nil), sc.Properties...), cs.Properties...))
+	endReplayOracle(res)
 	return res, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
@@ -54,34 +55,52 @@ func (f ReplayFailure) String() string {
 	return fmt.Sprintf("workflow %s run %s: %s", f.WorkflowID, f.RunID, f.Message)
 }
 
-// oracleState keeps one run's replay verdict: it is computed once, inside
-// the run's bubble, where time.Now in workflow code reads virtual time.
+// oracleState keeps one run's replay verdict.
 type oracleState struct {
 	off      bool // Options.NoReplay
-	done     bool
 	replayed int
 	failures []ReplayFailure
+	err      error
 }
 
-// ReplayHistories replays every history of an engine-2 run with the SDK's
-// replayer and returns how many it replayed and those that failed. It
-// returns ErrNoHistories on engine 1 and ErrReplayOff when the oracle was
-// turned off. The first call does the work; later calls return its answer.
+// replayOracle replays the histories of engine-2 run res before its
+// properties are checked. It runs inside the run's bubble, so workflow
+// code that reads time.Now during the replay reads virtual time, the same
+// for the same seed. Goroutines that workflow code started with a native
+// go statement during the replay get ReplayDrain of virtual time to end:
+// the bubble cannot end while they wait; endReplayOracle gives it to them
+// after the properties are checked, so no property sees the clock moved.
+func replayOracle(res *Result) {
+	if o := res.oracle; o != nil && !o.off {
+		o.replayed, o.failures, o.err = replayAll(res.World, res.histories)
+	}
+}
+
+// endReplayOracle lets goroutines the replays started end.
+func endReplayOracle(res *Result) {
+	if o := res.oracle; o != nil && !o.off {
+		time.Sleep(ReplayDrain)
+	}
+}
+
+// ReplayDrain is how much virtual time goroutines that workflow code
+// started outside the SDK (a native go statement) during the replay
+// oracle's replays get to end, after the replays.
+const ReplayDrain = time.Hour
+
+// ReplayHistories returns the replay oracle's verdict on an engine-2 run:
+// how many histories it replayed (every run of the workflow, children
+// and continue-as-new runs included) and those that did not replay. It
+// returns ErrNoHistories on engine 1 and ErrReplayOff when the run was
+// made with Options.NoReplay.
 func (r *Result) ReplayHistories() (int, []ReplayFailure, error) {
 	switch {
-	case r.oracle == nil || r.histories == nil || r.World == nil:
+	case r.oracle == nil:
 		return 0, nil, ErrNoHistories
 	case r.oracle.off:
 		return 0, nil, ErrReplayOff
 	}
-	if !r.oracle.done {
-		n, fs, err := replayAll(r.World, r.histories)
-		if err != nil {
-			return 0, nil, err
-		}
-		r.oracle.done, r.oracle.replayed, r.oracle.failures = true, n, fs
-	}
-	return r.oracle.replayed, r.oracle.failures, nil
+	return r.oracle.replayed, r.oracle.failures, r.oracle.err
 }
 
 // replayAll replays each history with one SDK replayer built the way the
