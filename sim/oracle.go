@@ -26,7 +26,7 @@ import (
 // ErrNoHistories is what ReplayHistories answers on engine 1: the SDK's
 // test environment writes no histories, so there is nothing to replay and
 // the replay oracle cannot say whether the workflow code is deterministic.
-var ErrNoHistories = errors.New("engine 1 (the SDK test environment) writes no histories; the replay oracle needs engine 2 (-engine server)")
+var ErrNoHistories = errors.New("engine 1 (the SDK test environment) writes no histories; the replay oracle needs engine 2 (sim.EngineServer)")
 
 // ErrReplayOff is what ReplayHistories answers when the run was made with
 // Options.NoReplay.
@@ -51,6 +51,7 @@ type ReplayFailure struct {
 	Err     error
 }
 
+// String names the run and says what differed, in one line.
 func (f ReplayFailure) String() string {
 	return fmt.Sprintf("workflow %s run %s: %s", f.WorkflowID, f.RunID, f.Message)
 }
@@ -103,7 +104,7 @@ func (r *Result) ReplayHistories() (int, []ReplayFailure, error) {
 	return r.oracle.replayed, r.oracle.failures, r.oracle.err
 }
 
-// replayAll replays each history with one SDK replayer built the way the
+// replayAll replays each history with an SDK replayer built the way the
 // run's worker was built.
 func replayAll(w *World, hs []server.RunHistory) (int, []ReplayFailure, error) {
 	regs, ok := w.reg.(*registrations)
@@ -111,12 +112,13 @@ func replayAll(w *World, hs []server.RunHistory) (int, []ReplayFailure, error) {
 		return 0, nil, errors.New("sim: the replay oracle needs the registrations of an engine-2 run")
 	}
 	var failures []ReplayFailure
+	var rep worker.WorkflowReplayer
 	for _, h := range hs {
-		// A fresh replayer per history: after a deadlock or a panic in
-		// workflow code the SDK's replayer is not safe to reuse.
-		rep, err := newReplayer(w, regs)
-		if err != nil {
-			return 0, nil, err
+		if rep == nil {
+			var err error
+			if rep, err = newReplayer(w, regs); err != nil {
+				return 0, nil, err
+			}
 		}
 		hist := &historypb.History{Events: h.Events}
 		exec := workflow.Execution{ID: h.WorkflowID, RunID: h.RunID}
@@ -124,6 +126,9 @@ func replayAll(w *World, hs []server.RunHistory) (int, []ReplayFailure, error) {
 			failures = append(failures, ReplayFailure{WorkflowID: h.WorkflowID, RunID: h.RunID,
 				WorkflowType: re.WorkflowType, Kind: string(re.Kind), EventID: re.EventID,
 				Nondeterminism: isNondeterminism(re), Message: re.Error(), Err: re.Err})
+			// After a deadlock or a panic in workflow code the SDK's
+			// replayer is not safe to reuse.
+			rep = nil
 		}
 	}
 	return len(hs), failures, nil
