@@ -97,7 +97,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	if err := r.start(idSeed(sc.Name, seed)); err != nil {
 		return nil, fmt.Errorf("scenario %s: engine 2 could not start its worker: %s", sc.Name, oneLine(err.Error()))
 	}
-	res := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: r.w}
+	res := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: r.w, oracle: &oracleState{off: o.NoReplay}}
 	werr := r.execute(cs, res)
 	r.wk.Stop() // cancels the contexts of attempts still running
 	drained := r.obs.drain(DrainLimit)
@@ -115,7 +115,9 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	}
 	res.histories = r.srv.Histories()
 	r.fill(res, seed, o)
+	replayOracle(res)
 	checkProperties(res, append(append([]Property(nil), sc.Properties...), cs.Properties...))
+	endReplayOracle(res)
 	return res, nil
 }
 
