@@ -196,7 +196,7 @@ var TimingLimits = []TimingLimit{
 	{"polling-infrequent", "polls-every-interval", "asserts each retry starts exactly 1m after the previous poll; the server adds its timer and dispatch latency, ×900 in virtual time"},
 	{"polling-infrequent", "ready-seen-within-interval", "asserts completion within 1m1s of readiness; each poll's latency, ×900, adds up to more"},
 	{"polling-frequent", "result-after-ready", "asserts completion within 6s of the last stage's readiness; a poll's dispatch latency is seconds of virtual time"},
-	{"concurrent-timers", "timers-fire-on-schedule", "asserts the k-th firing at exactly k×period; each timer is re-armed when it fires, so the server's firing latency, ×5400, accumulates"},
+	{"concurrent-timers", "timers-fire-on-schedule", "asserts each firing exactly one period after its timer started; the server's firing latency, ×5400, is minutes of virtual time"},
 	{"concurrent-timers", "terminates", "the re-armed timers' accumulated latency (minutes of virtual time per firing at ×5400) pushes the end past the 1h bound"},
 	{"custom-metrics", "metrics-match-attempts", "compares schedule-to-start latencies, which the interceptor reads from the server's real timestamps, with virtual ones; its execution counters are compared separately (metrics rows)"},
 	{"parallel-activities", "no-attempt-after-close", "an attempt the server dispatched before the workflow failed can reach the worker's code after the close (poll and dispatch latency, tens of milliseconds, ×15 in virtual time); the server cannot take such a task back"},
