@@ -74,6 +74,12 @@ func TestConformance(t *testing.T) {
 		if err := writeFileAtomic(tablePath, doc.Bytes()); err != nil {
 			t.Fatal(err)
 		}
+		if err := os.MkdirAll(filepath.Dir(shapesPath), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeFileAtomic(shapesPath, recordShapes(results)); err != nil {
+			t.Fatal(err)
+		}
 		return
 	}
 	old, err := os.ReadFile(tablePath)
