@@ -259,7 +259,7 @@ func compareRun(base RowResult, run EngineRun) *RowResult {
 	}
 	er := run.Result
 	res.Engine, res.EngineViolations = engineObservation(er), er.Violations
-	res.EngineShapes = engineShapes(er.RunHistories())
+	res.EngineShapes = engineShapes(er.Histories())
 	res.Diffs = Compare(res.Engine, res.Server, res.Scenario.Name)
 	for _, d := range res.Diffs {
 		res.Explained = append(res.Explained, explain(res.On, res.Row, d))

@@ -8,7 +8,6 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 
 	"github.com/temporalsim/temporalsim/sim"
-	"github.com/temporalsim/temporalsim/sim/server"
 )
 
 // HistoryShape is one workflow run's history reduced to what two servers
@@ -62,15 +61,15 @@ func serverShapes(hs []runHistory) []HistoryShape {
 // first, the children each history started. Later runs of a chain that
 // continued as new are left out, as a real run reads only the first. nil
 // when the run kept no history (engine 1).
-func engineShapes(hs []server.RunHistory) []HistoryShape {
+func engineShapes(hs []sim.History) []HistoryShape {
 	if len(hs) == 0 {
 		return nil
 	}
 	runs := map[string][]*historypb.HistoryEvent{}
 	for _, h := range hs {
-		runs[h.WorkflowID+"/"+h.RunID] = h.Events
+		runs[h.WorkflowID+"/"+h.RunID] = h.History.GetEvents()
 	}
-	queue := [][]*historypb.HistoryEvent{hs[0].Events}
+	queue := [][]*historypb.HistoryEvent{hs[0].History.GetEvents()}
 	var out []HistoryShape
 	for len(queue) > 0 {
 		events := queue[0]

@@ -47,7 +47,7 @@ func TestEngineShapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shapes := engineShapes(r.RunHistories())
+	shapes := engineShapes(r.Histories())
 	if len(shapes) < 2 {
 		t.Fatalf("%d histories, want the parent's and its children's", len(shapes))
 	}
@@ -152,7 +152,7 @@ func TestEngine2ShapesAgainstRecorded(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", sc.Name, err)
 		}
-		if d := cmp.Diff(want, shapeLines(engineShapes(r.RunHistories()))); d != "" {
+		if d := cmp.Diff(want, shapeLines(engineShapes(r.Histories()))); d != "" {
 			t.Errorf("%s: engine 2's fault-free histories differ from the dev server's recorded event types (-server +engine 2):\n%s", sc.Name, d)
 		}
 	}
@@ -170,7 +170,7 @@ func TestEngine2ShapesAgainstRecordedCanFail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shapes := engineShapes(r.RunHistories())
+	shapes := engineShapes(r.Histories())
 	path := filepath.Join(t.TempDir(), "shapes.txt")
 	row := &RowResult{Row: Row{Scenario: sc, Kind: NoFaults}, On: sim.EngineTestEnv, Server: &Observation{}, ServerShapes: shapes}
 	if err := os.WriteFile(path, recordShapes([]*RowResult{row}), 0o644); err != nil {

@@ -1,7 +1,5 @@
 package sim
 
-import "github.com/temporalsim/temporalsim/sim/server"
-
 // Refuses names the first fault kind of plan that engine e does not carry
 // out, which Run would refuse before the run starts; refused is false when e
 // runs every fault of plan. Engine 1 runs every kind. Tools that compare
@@ -18,9 +16,3 @@ func (e Engine) Refuses(plan Plan) (kind Kind, refused bool) {
 	}
 	return "", false
 }
-
-// RunHistories returns every workflow run's history of an engine-2 run as
-// the in-process server recorded it, in the order the runs started
-// (children and continue-as-new runs included); nil on engine 1, which
-// keeps no history.
-func (r *Result) RunHistories() []server.RunHistory { return r.histories }
