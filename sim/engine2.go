@@ -82,6 +82,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 		r.budget = DefaultBudget
 	}
 	r.w = NewWorld(seed, plan, clock.New(), r.regs)
+	defer r.w.end()
 	cs := sc.Setup(r.w)
 	if cs.Workflow == nil {
 		return nil, fmt.Errorf("scenario %s: Setup returned no workflow", sc.Name)
@@ -99,6 +100,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	werr := r.execute(cs, res)
 	r.wk.Stop() // cancels the contexts of attempts still running
 	drained := r.obs.drain(DrainLimit)
+	r.w.end()
 	r.c.Close()
 	r.srv.Stop()
 	if !drained {
@@ -139,6 +141,7 @@ func (r *engine2Run) start(ids uint64) error {
 		return err
 	}
 	r.c = c
+	r.w.SetActivityCompleter(e2completer{c: c, obs: r.obs}, "default")
 	// The observer is outermost, so it sees what the server will see.
 	ics := append([]interceptor.WorkerInterceptor{r.obs}, r.w.Interceptors()...)
 	//lint:ignore SA1019 a fixed build id keeps the binary's hash out of the worker's requests
