@@ -26,8 +26,9 @@ type ActivityCompleter interface {
 // end while any of its goroutines waits.
 func (w *World) Done() <-chan struct{} { return w.done }
 
-// end closes Done; the engines call it when a run is over.
-func (w *World) end() { w.endOnce.Do(func() { close(w.done) }) }
+// End closes Done. The engines call it when a run is over; a caller that
+// runs a scenario's Setup on NewWorld calls it when its run is over.
+func (w *World) End() { w.endOnce.Do(func() { close(w.done) }) }
 
 // errNoCompleter is what CompleteActivity answers on a World no engine or
 // client completes activities for.

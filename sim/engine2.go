@@ -82,7 +82,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 		r.budget = DefaultBudget
 	}
 	r.w = NewWorld(seed, plan, clock.New(), r.regs)
-	defer r.w.end()
+	defer r.w.End()
 	cs := sc.Setup(r.w)
 	if cs.Workflow == nil {
 		return nil, fmt.Errorf("scenario %s: Setup returned no workflow", sc.Name)
@@ -100,7 +100,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	werr := r.execute(cs, res)
 	r.wk.Stop() // cancels the contexts of attempts still running
 	drained := r.obs.drain(DrainLimit)
-	r.w.end()
+	r.w.End()
 	r.c.Close()
 	r.srv.Stop()
 	if !drained {
