@@ -30,10 +30,12 @@ import (
 // attempt, whose submission the processor recognises by the payment's key;
 // when no attempt is completed, the workflow voids the authorization.
 //
-// On engine 1 the engine answers completions as the server it plays (by
-// token and by id, NotFound for a finished attempt); completing with
-// heartbeats (RecordActivityHeartbeat through the client) is not
-// simulated on it.
+// Both engines run it: engine 1 answers completions as the server it plays
+// (by token and by id, NotFound for a finished or timed-out attempt),
+// engine 2 sends them to its in-process server, and realserver to the dev
+// server. Heartbeating a pending activity through the client
+// (RecordActivityHeartbeat by token) is not offered by World on any
+// engine, so the scenario does not do it.
 //
 // Planted bugs:
 //   - bug-keyless-authorization submits without the payment's key, so a
