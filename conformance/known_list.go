@@ -173,4 +173,16 @@ var KnownDifferences = []*Known{
 			"before it learnt of the close",
 		Closing: "the heartbeat batching that closes heartbeat-throttling",
 	},
+	{
+		ID: "async-attempt-after-close", Cause: CauseHarness, Kinds: []PlanKind{Cancellation}, Scenarios: []string{"async-completion"},
+		Match: []Pattern{{Field: `activity Authorize#\d+ attempt \d+ result`, Engine: `after-close:timeout:START_TO_CLOSE`, Server: `ApplicationError`}},
+		EngineDoes: "records an attempt whose activity returned ErrResultPending as the server ends it; when the workflow " +
+			"is cancelled and closes before the webhook comes, the webhook is answered NotFound and the engine keeps the " +
+			"attempt until its start-to-close timeout, within the drain after the close",
+		ServerDoes: "realserver records each attempt as the worker saw it end: the activity returned ErrResultPending, " +
+			"which it records as an ApplicationError the instant the activity returned; the server drops the pending " +
+			"attempt with the workflow's close and the late webhook is answered NotFound",
+		Closing: "realserver noting the completions the server accepted through its client, as engine 2 does, and the " +
+			"engine ending a pending attempt when its workflow closes",
+	},
 }

@@ -83,6 +83,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 		r.budget = DefaultBudget
 	}
 	r.w = NewWorld(seed, plan, clock.New(), r.regs)
+	defer r.w.End()
 	cs := sc.Setup(r.w)
 	if cs.Workflow == nil {
 		return nil, fmt.Errorf("scenario %s: Setup returned no workflow", sc.Name)
@@ -101,6 +102,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	werr := r.execute(cs, res)
 	r.wk.Stop() // cancels the contexts of attempts still running
 	drained := r.obs.drain(DrainLimit)
+	r.w.End()
 	r.c.Close()
 	r.srv.Stop()
 	if !drained {
@@ -145,6 +147,7 @@ func (r *engine2Run) start(ids uint64) error {
 		return err
 	}
 	r.c = c
+	r.w.SetActivityCompleter(e2completer{c: c, obs: r.obs}, "default")
 	// The observer is outermost, so it sees what the server will see; the
 	// fault interceptors sit just inside it and innermost (engine2_faults.go).
 	ics := append([]interceptor.WorkerInterceptor{r.obs, &e2faultInterceptor{f: r.faults}}, r.w.Interceptors()...)

@@ -24,7 +24,7 @@
 // long poll for the close event is held until the run closes),
 // DescribeWorkflowExecution, PollWorkflowTaskQueue,
 // RespondWorkflowTaskCompleted/Failed, PollActivityTaskQueue,
-// RespondActivityTaskCompleted/Failed (and ById), RespondActivityTaskCanceled,
+// RespondActivityTaskCompleted/Failed/Canceled (and ById),
 // RecordActivityTaskHeartbeat (and ById), ShutdownWorker,
 // ResetStickyTaskQueue. Any other method is answered codes.Unimplemented,
 // naming it.
