@@ -8,6 +8,7 @@ import (
 
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -58,7 +59,10 @@ func (f ReplayFailure) String() string {
 
 // oracleState keeps one run's replay verdict.
 type oracleState struct {
-	off      bool // Options.NoReplay
+	off bool // Options.NoReplay
+	// faults are the run's fault decisions: a child the plan failed was
+	// failed by the worker's fault interceptor, which the replay needs too.
+	faults   *e2faults
 	replayed int
 	failures []ReplayFailure
 	err      error
@@ -73,7 +77,7 @@ type oracleState struct {
 // after the properties are checked, so no property sees the clock moved.
 func replayOracle(res *Result) {
 	if o := res.oracle; o != nil && !o.off {
-		o.replayed, o.failures, o.err = replayAll(res.World, res.histories)
+		o.replayed, o.failures, o.err = replayAll(res.World, res.histories, o.faults)
 	}
 }
 
@@ -106,7 +110,7 @@ func (r *Result) ReplayHistories() (int, []ReplayFailure, error) {
 
 // replayAll replays each history with an SDK replayer built the way the
 // run's worker was built.
-func replayAll(w *World, hs []server.RunHistory) (int, []ReplayFailure, error) {
+func replayAll(w *World, hs []server.RunHistory, faults *e2faults) (int, []ReplayFailure, error) {
 	regs, ok := w.reg.(*registrations)
 	if !ok {
 		return 0, nil, errors.New("sim: the replay oracle needs the registrations of an engine-2 run")
@@ -116,7 +120,7 @@ func replayAll(w *World, hs []server.RunHistory) (int, []ReplayFailure, error) {
 	for _, h := range hs {
 		if rep == nil {
 			var err error
-			if rep, err = newReplayer(w, regs); err != nil {
+			if rep, err = newReplayer(w, regs, faults); err != nil {
 				return 0, nil, err
 			}
 		}
@@ -140,14 +144,17 @@ func isNondeterminism(re *replaykind.ReplayError) bool {
 	return strings.Contains(re.SDKMessage, "[TMPRL1100]") || re.Kind == replaykind.ResultMismatch
 }
 
-func newReplayer(w *World, regs *registrations) (rep worker.WorkflowReplayer, err error) {
+// newReplayer builds the replayer with the worker's interceptors, the
+// innermost fault interceptor included: it fails the same child runs the
+// same way, so a child the plan failed replays as it ran.
+func newReplayer(w *World, regs *registrations, faults *e2faults) (rep worker.WorkflowReplayer, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			rep, err = nil, fmt.Errorf("sim: the replay oracle could not register the scenario's workflows: %v", p)
 		}
 	}()
 	rep, err = worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
-		DataConverter: w.DataConverter(), Interceptors: w.Interceptors()})
+		DataConverter: w.DataConverter(), Interceptors: replayInterceptors(w, faults)})
 	if err != nil {
 		return nil, fmt.Errorf("sim: the replay oracle could not build the SDK replayer: %w", err)
 	}
@@ -178,3 +185,13 @@ func (g replayRegistrar) RegisterWorkflowWithOptions(w any, o workflow.RegisterO
 }
 
 func (replayRegistrar) RegisterActivityWithOptions(any, activity.RegisterOptions) {}
+
+// replayInterceptors are the run's interceptors as the worker had them,
+// less the observer and the activity faults, which a replay never reaches.
+func replayInterceptors(w *World, faults *e2faults) []interceptor.WorkerInterceptor {
+	ics := append([]interceptor.WorkerInterceptor(nil), w.Interceptors()...)
+	if faults != nil {
+		ics = append(ics, &e2faultInterceptor{f: faults, inner: true})
+	}
+	return ics
+}
