@@ -33,6 +33,14 @@ var ErrNoHistories = errors.New("engine 1 (the SDK test environment) writes no h
 // Options.NoReplay.
 var ErrReplayOff = errors.New("the replay oracle is off for this run (sim.Options.NoReplay)")
 
+// ErrReplayCodecOutage is what ReplayHistories answers for a run in which
+// a codec-failure fault fired: payloads the workflow could not decode
+// then decode on replay, so the workflow code may take another branch. A
+// production worker that replays after a codec outage does the same, but
+// that is the SDK's handling of codec errors, not the workflow's code, so
+// the oracle does not judge such a run.
+var ErrReplayCodecOutage = errors.New("a codec-failure fault fired: the replay would decode what the run could not, so the replay oracle does not judge this run")
+
 // ReplayFailure is one history of a run that did not replay cleanly.
 type ReplayFailure struct {
 	WorkflowID, RunID, WorkflowType string
@@ -62,10 +70,12 @@ type oracleState struct {
 	off bool // Options.NoReplay
 	// faults are the run's fault decisions: a child the plan failed was
 	// failed by the worker's fault interceptor, which the replay needs too.
-	faults   *e2faults
-	replayed int
-	failures []ReplayFailure
-	err      error
+	faults *e2faults
+	// codecOutage: a codec-failure fault fired (ErrReplayCodecOutage).
+	codecOutage bool
+	replayed    int
+	failures    []ReplayFailure
+	err         error
 }
 
 // replayOracle replays the histories of engine-2 run res before its
@@ -76,14 +86,31 @@ type oracleState struct {
 // the bubble cannot end while they wait; endReplayOracle gives it to them
 // after the properties are checked, so no property sees the clock moved.
 func replayOracle(res *Result) {
-	if o := res.oracle; o != nil && !o.off {
-		o.replayed, o.failures, o.err = replayAll(res.World, res.histories, o.faults)
+	o := res.oracle
+	if o == nil || o.off {
+		return
 	}
+	if o.codecOutage = codecFired(res); o.codecOutage {
+		return
+	}
+	o.replayed, o.failures, o.err = replayAll(res.World, res.histories, o.faults)
+}
+
+// codecFired reports whether a codec-failure fault of the plan fired.
+func codecFired(res *Result) bool {
+	for _, id := range res.World.Fired() {
+		for _, f := range res.Plan.Faults {
+			if f.ID == id && f.Kind == CodecFailure {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // endReplayOracle lets goroutines the replays started end.
 func endReplayOracle(res *Result) {
-	if o := res.oracle; o != nil && !o.off {
+	if o := res.oracle; o != nil && !o.off && !o.codecOutage {
 		time.Sleep(ReplayDrain)
 	}
 }
@@ -104,6 +131,8 @@ func (r *Result) ReplayHistories() (int, []ReplayFailure, error) {
 		return 0, nil, ErrNoHistories
 	case r.oracle.off:
 		return 0, nil, ErrReplayOff
+	case r.oracle.codecOutage:
+		return 0, nil, ErrReplayCodecOutage
 	}
 	return r.oracle.replayed, r.oracle.failures, r.oracle.err
 }
