@@ -37,6 +37,10 @@ func init() {
 		"RespondActivityTaskCanceled":      handleRespondActivityTaskCanceled,
 		"ShutdownWorker":                   handleShutdownWorker,
 		"ResetStickyTaskQueue":             handleResetStickyTaskQueue,
+		"QueryWorkflow":                    handleQueryWorkflow,
+		"RespondQueryTaskCompleted":        handleRespondQueryTaskCompleted,
+		"UpdateWorkflowExecution":          handleUpdateWorkflowExecution,
+		"PollWorkflowExecutionUpdate":      handlePollWorkflowExecutionUpdate,
 	}
 }
 

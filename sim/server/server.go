@@ -66,6 +66,7 @@ type Server struct {
 	stats       Stats
 	// timeouts lists the activity attempts the server timed out.
 	timeouts []AttemptTimeout
+	protos   protocols // queries and updates (query.go, update.go)
 }
 
 // Stats counts what the server did, for tests and benchmarks.
@@ -257,6 +258,7 @@ func (s *Server) step(base time.Time, batch []*call) {
 	for _, c := range batch {
 		s.apply(c)
 	}
+	s.dispatchQueries()
 }
 
 func (s *Server) apply(c *call) {
@@ -281,6 +283,7 @@ func (s *Server) shutdownAll() {
 		}
 		c.fail(stopped(c.name))
 	}
+	s.stopProtocols()
 	for _, k := range s.sortedQueueKeys() {
 		q := s.queues[k]
 		for _, p := range q.polls {

@@ -110,6 +110,7 @@ func (wt *workflowTask) start(poll *call) {
 		WorkflowExecutionTaskQueue: &taskqueuepb.TaskQueue{Name: ex.taskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
 		ScheduledTime:              timestamppb.New(wt.scheduled),
 		StartedTime:                timestamppb.New(s.now),
+		Messages:                   s.updateMessages(ex, wt.startedID),
 	})
 }
 
