@@ -49,6 +49,7 @@ func (r *engine2Run) fill(res *Result, seed Seed, o Options) {
 	if o.Config != nil {
 		rd.add(r.w.origin, Event{Kind: "run.config", Detail: o.Config.String()})
 	}
+	r.traceTimed(rd, res)
 	for _, h := range r.traced(res.histories) {
 		rd.history(h)
 	}
@@ -56,6 +57,7 @@ func (r *engine2Run) fill(res *Result, seed Seed, o Options) {
 	// A call comes before its attempts when they share a millisecond.
 	rd.locals(locals)
 	rd.attempts(atts, r.obs, r.srv.AttemptTimeouts())
+	r.traceWorkers(rd)
 	if res.Outcome == Stuck {
 		res.Elapsed = r.budget
 		rd.add(r.w.origin.Add(r.budget), Event{Kind: "run.stuck", Detail: "virtual-time budget " + r.budget.String() + " exhausted"})
@@ -321,7 +323,7 @@ func (rd *e2reader) attempts(atts []observedAttempt, obs *attemptObserver, tos [
 			f, at.end = to.Failure, to.At
 			res = "timeout:" + timeoutName(f.GetTimeoutFailureInfo().GetTimeoutType())
 		}
-		rec := AttemptRecord{N: at.n, Start: at.start.Sub(rd.origin), End: at.end.Sub(rd.origin), Result: res, Worker: 1}
+		rec := AttemptRecord{N: at.n, Start: at.start.Sub(rd.origin), End: at.end.Sub(rd.origin), Result: res, Worker: at.worker}
 		if f != nil {
 			rec.Retryable, _ = act.policy.retryable(f)
 			act.failures[at.n] = f
@@ -329,7 +331,7 @@ func (rd *e2reader) attempts(atts []observedAttempt, obs *attemptObserver, tos [
 		act.rec.Attempts = append(act.rec.Attempts, rec)
 		ev := Event{WF: at.wf, Name: at.typ, ID: act.rec.Key, Attempt: at.n}
 		start, end := ev, ev
-		start.Kind, start.Detail = "act.start", "worker=1"
+		start.Kind, start.Detail = "act.start", "worker="+itoa(at.worker)
 		end.Kind, end.Result = "act.end", res
 		rd.add(at.start, start)
 		for _, hb := range obs.heartbeatsOf(at.runID, at.actID, at.n) {

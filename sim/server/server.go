@@ -67,6 +67,8 @@ type Server struct {
 	// timeouts lists the activity attempts the server timed out.
 	timeouts []AttemptTimeout
 	protos   protocols // queries and updates (query.go, update.go)
+	// stickyPolls is when each sticky queue last saw its worker.
+	stickyPolls map[string]time.Time
 }
 
 // Stats counts what the server did, for tests and benchmarks.

@@ -1,0 +1,208 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/worker"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+)
+
+// Worker incarnations on engine 2. Incarnation k is ended by the k-th
+// worker-shutdown or worker-crash of the plan (by time, then id), and the
+// next starts in its place at once, as on engine 1. A shutdown is
+// worker.Stop() with the fault's Dur as WorkerStopTimeout: the SDK sends
+// ShutdownWorker, running attempts get the grace period, then their
+// contexts are cancelled, and what they return still reaches the server.
+// A crash cuts the worker's own connection: calls in flight and every
+// later call fail before reaching the server, so results and heartbeats
+// are lost and the server times them out; its sticky queue is left to time
+// out, and the fresh worker (a new SDK worker: the SDK's process-wide
+// cache does not hand it the old worker's runs) replays full histories.
+// The dead worker is then stopped so that none of its goroutines outlives
+// the run (see docs/architecture.md).
+
+// e2worker is one worker incarnation.
+type e2worker struct {
+	n     int
+	wk    worker.Worker
+	c     client.Client // its own connection, when it will crash
+	end   Fault         // the fault that ends it; ID 0 for none
+	cut   atomic.Bool
+	crash context.Context
+	kill  context.CancelFunc
+}
+
+// workerFaults are the plan's worker faults in the order they end
+// incarnations.
+func workerFaults(p Plan) []Fault {
+	var fs []Fault
+	for _, f := range p.Faults {
+		if f.Kind == WorkerShutdown || f.Kind == WorkerCrash {
+			fs = append(fs, f)
+		}
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		if fs[i].At != fs[j].At {
+			return fs[i].At < fs[j].At
+		}
+		return fs[i].ID < fs[j].ID
+	})
+	return fs
+}
+
+// startWorker starts the next incarnation and makes it current.
+func (r *engine2Run) startWorker() error {
+	w := &e2worker{n: len(r.workers) + 1}
+	if fs := workerFaults(r.w.plan); w.n <= len(fs) {
+		w.end = fs[w.n-1]
+	}
+	identity := "sim-worker"
+	if w.n > 1 {
+		identity = fmt.Sprintf("sim-worker-%d", w.n)
+	}
+	c := r.c
+	if w.end.Kind == WorkerCrash {
+		w.crash, w.kill = context.WithCancel(context.Background())
+		var err error
+		c, err = client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: identity, Logger: engine2Log,
+			DataConverter: r.w.DataConverter(),
+			ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{
+				grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(w.intercept, r.srv.Handle),
+			}}})
+		if err != nil {
+			return err
+		}
+		w.c = c
+	}
+	var grace time.Duration
+	if w.end.Kind == WorkerShutdown {
+		grace = w.end.Dur
+	}
+	// The observer is outermost, so it sees what the server will see.
+	ics := append([]interceptor.WorkerInterceptor{r.obs.forWorker(w.n)}, r.w.Interceptors()...)
+	//lint:ignore SA1019 a fixed build id keeps the binary's hash out of the worker's requests
+	w.wk = worker.New(c, engine2Queue, worker.Options{BuildID: "temporalsim", Identity: identity,
+		Interceptors: ics, WorkerActivitiesPerSecond: math.Inf(1), WorkerStopTimeout: grace})
+	r.regs.apply(w.wk)
+	if err := w.wk.Start(); err != nil {
+		if w.c != nil {
+			w.c.Close()
+		}
+		return err
+	}
+	r.mu.Lock()
+	r.workers = append(r.workers, w)
+	r.wk = w.wk
+	r.mu.Unlock()
+	return nil
+}
+
+// errCrashed is what a crashed worker's calls get instead of an answer.
+var errCrashed = status.Error(codes.Canceled, "temporalsim: the worker crashed; its calls no longer reach the server")
+
+// intercept stands between a crashable worker and the server: once the
+// worker has crashed, nothing it sends arrives, and calls the server holds
+// for it end as a dead process's connection would end them.
+func (w *e2worker) intercept(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if w.cut.Load() {
+		return errCrashed
+	}
+	// The server holds a long poll past its deadline; only a cancel ends
+	// it. So the call gets a context the crash cancels, which passes on
+	// the caller's cancel but not its deadline.
+	parent := ctx
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	defer cancel()
+	defer context.AfterFunc(w.crash, cancel)()
+	defer context.AfterFunc(parent, func() {
+		if errors.Is(parent.Err(), context.Canceled) {
+			cancel()
+		}
+	})()
+	err := invoker(ctx, method, req, reply, cc, opts...)
+	if w.cut.Load() {
+		return errCrashed
+	}
+	return err
+}
+
+// workerFault ends the current incarnation as f says and starts the next.
+func (r *engine2Run) workerFault(f Fault) {
+	r.mu.Lock()
+	old := r.workers[len(r.workers)-1]
+	r.mu.Unlock()
+	if old.end.ID != f.ID {
+		return // the plan's order gave this fault to another incarnation
+	}
+	now := time.Now()
+	r.w.fire(f.ID)
+	if f.Kind == WorkerCrash {
+		old.cut.Store(true)
+		old.kill()
+		r.timed.add(now, f, Event{Kind: "worker.crash", Fault: f.ID, Detail: "worker=" + itoa(old.n)})
+	} else {
+		r.timed.add(now, f, Event{Kind: "worker.stop", Fault: f.ID, Detail: fmt.Sprintf("worker=%d grace=%s next=%d", old.n, f.Dur, old.n+1)})
+		r.timed.add(now.Add(f.Dur), f, Event{Kind: "worker.kill", Fault: f.ID, Detail: "worker=" + itoa(old.n)})
+	}
+	r.stops.Add(1)
+	go func() {
+		defer r.stops.Done()
+		old.wk.Stop()
+		if old.c != nil {
+			old.c.Close()
+		}
+	}()
+	if err := r.startWorker(); err != nil {
+		r.mu.Lock()
+		r.workerErr = err
+		r.mu.Unlock()
+	}
+}
+
+// stopWorkers stops the current incarnation and waits for the earlier
+// ones' stops to return.
+func (r *engine2Run) stopWorkers() {
+	r.mu.Lock()
+	cur := r.workers[len(r.workers)-1]
+	r.mu.Unlock()
+	cur.wk.Stop()
+	if cur.c != nil {
+		cur.c.Close()
+	}
+	r.stops.Wait()
+}
+
+// workerOf is the incarnation numbered n.
+func (r *engine2Run) workerOf(n int) *e2worker {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n < 1 || n > len(r.workers) {
+		return nil
+	}
+	return r.workers[n-1]
+}
+
+// workerObserver tags the attempts one incarnation runs with its number.
+type workerObserver struct {
+	*attemptObserver
+	n int
+}
+
+func (o *attemptObserver) forWorker(n int) interceptor.WorkerInterceptor {
+	return &workerObserver{attemptObserver: o, n: n}
+}
+
+func (o *workerObserver) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
+	return &observerActivity{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}, o: o.attemptObserver, worker: o.n}
+}
