@@ -140,7 +140,7 @@ func (r *engine2Run) start(ids uint64) error {
 	c, err := client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: "sim-client", Logger: engine2Log,
 		DataConverter: r.w.DataConverter(),
 		ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{
-			grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(r.srv.Handle),
+			grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(r.dialChain()...),
 		}}})
 	if err != nil {
 		r.srv.Stop()

@@ -30,6 +30,7 @@ type e2timed struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	closed chan struct{} // closed when the workflow has closed
 
 	mu      sync.Mutex
 	timers  []*time.Timer
@@ -63,7 +64,15 @@ func (t *e2timed) add(at time.Time, f Fault, ev Event) {
 // workflow has started, as engine 1 fires a fault at 0 just after the start.
 func (r *engine2Run) armTimed() error {
 	ctx, cancel := context.WithCancel(context.Background())
-	r.timed = &e2timed{ctx: ctx, cancel: cancel, updates: map[string]updateCall{}}
+	r.timed = &e2timed{ctx: ctx, cancel: cancel, updates: map[string]updateCall{}, closed: make(chan struct{})}
+	if fs := workerFaults(r.w.plan); len(fs) > 0 {
+		// One goroutine, so faults of one instant act in the plan's order.
+		r.timed.wg.Add(1)
+		go func() {
+			defer r.timed.wg.Done()
+			r.runWorkerFaults(fs)
+		}()
+	}
 	for _, f := range r.w.plan.Faults {
 		var fire func()
 		switch f.Kind {
@@ -77,8 +86,6 @@ func (r *engine2Run) armTimed() error {
 			}
 			fire = map[Kind]func(){Signal: func() { r.signal(f, args) }, Update: func() { r.update(f, args) },
 				Query: func() { r.query(f, args) }}[f.Kind]
-		case WorkerShutdown, WorkerCrash:
-			fire = func() { r.workerFault(f) }
 		default:
 			continue
 		}
@@ -101,6 +108,7 @@ func (r *engine2Run) disarmTimed() {
 	}
 	t.mu.Lock()
 	t.done = true
+	close(t.closed)
 	for _, tm := range t.timers {
 		if tm.Stop() {
 			t.wg.Done()

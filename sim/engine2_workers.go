@@ -9,12 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 )
 
@@ -24,8 +22,8 @@ import (
 // worker.Stop() with the fault's Dur as WorkerStopTimeout: the SDK sends
 // ShutdownWorker, running attempts get the grace period, then their
 // contexts are cancelled, and what they return still reaches the server.
-// A crash cuts the worker's own connection: calls in flight and every
-// later call fail before reaching the server, so results and heartbeats
+// A crash cuts the worker off: its calls in flight and every later call
+// fail before reaching the server, so results and heartbeats
 // are lost and the server times them out; its sticky queue is left to time
 // out, and the fresh worker (a new SDK worker: the SDK's process-wide
 // cache does not hand it the old worker's runs) replays full histories.
@@ -34,13 +32,13 @@ import (
 
 // e2worker is one worker incarnation.
 type e2worker struct {
-	n     int
-	wk    worker.Worker
-	c     client.Client // its own connection, when it will crash
-	end   Fault         // the fault that ends it; ID 0 for none
-	cut   atomic.Bool
-	crash context.Context
-	kill  context.CancelFunc
+	n        int
+	identity string // in every request it sends
+	wk       worker.Worker
+	end      Fault // the fault that ends it; ID 0 for none
+	cut      atomic.Bool
+	crash    context.Context
+	kill     context.CancelFunc
 }
 
 // workerFaults are the plan's worker faults in the order they end
@@ -71,19 +69,9 @@ func (r *engine2Run) startWorker() error {
 	if w.n > 1 {
 		identity = fmt.Sprintf("sim-worker-%d", w.n)
 	}
-	c := r.c
+	w.identity = identity
 	if w.end.Kind == WorkerCrash {
 		w.crash, w.kill = context.WithCancel(context.Background())
-		var err error
-		c, err = client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: identity, Logger: engine2Log,
-			DataConverter: r.w.DataConverter(),
-			ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{
-				grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(w.intercept, r.srv.Handle),
-			}}})
-		if err != nil {
-			return err
-		}
-		w.c = c
 	}
 	var grace time.Duration
 	if w.end.Kind == WorkerShutdown {
@@ -92,13 +80,10 @@ func (r *engine2Run) startWorker() error {
 	// The observer is outermost, so it sees what the server will see.
 	ics := append([]interceptor.WorkerInterceptor{r.obs.forWorker(w.n)}, r.w.Interceptors()...)
 	//lint:ignore SA1019 a fixed build id keeps the binary's hash out of the worker's requests
-	w.wk = worker.New(c, engine2Queue, worker.Options{BuildID: "temporalsim", Identity: identity,
+	w.wk = worker.New(r.c, engine2Queue, worker.Options{BuildID: "temporalsim", Identity: identity,
 		Interceptors: ics, WorkerActivitiesPerSecond: math.Inf(1), WorkerStopTimeout: grace})
 	r.regs.apply(w.wk)
 	if err := w.wk.Start(); err != nil {
-		if w.c != nil {
-			w.c.Close()
-		}
 		return err
 	}
 	r.mu.Lock()
@@ -111,10 +96,45 @@ func (r *engine2Run) startWorker() error {
 // errCrashed is what a crashed worker's calls get instead of an answer.
 var errCrashed = status.Error(codes.Canceled, "temporalsim: the worker crashed; its calls no longer reach the server")
 
+// dialChain is the driver's interceptors: the server's, behind the crash
+// cut when the plan has a crash.
+func (r *engine2Run) dialChain() []grpc.UnaryClientInterceptor {
+	for _, f := range r.w.plan.Faults {
+		if f.Kind == WorkerCrash {
+			return []grpc.UnaryClientInterceptor{r.intercept, r.srv.Handle}
+		}
+	}
+	return []grpc.UnaryClientInterceptor{r.srv.Handle}
+}
+
+// crashable finds the incarnation a request comes from, by the identity
+// every worker request carries, if that incarnation ends in a crash.
+func (r *engine2Run) crashable(req any) *e2worker {
+	m, ok := req.(interface{ GetIdentity() string })
+	if !ok {
+		return nil
+	}
+	id := m.GetIdentity()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, w := range r.workers {
+		if w.identity == id && w.crash != nil {
+			return w
+		}
+	}
+	return nil
+}
+
 // intercept stands between a crashable worker and the server: once the
 // worker has crashed, nothing it sends arrives, and calls the server holds
-// for it end as a dead process's connection would end them.
-func (w *e2worker) intercept(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+// for it end as a dead process's connection would end them. Workers share
+// the driver's connection (one connection keeps the server's step times
+// the same from run to run), so calls are told apart by identity.
+func (r *engine2Run) intercept(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	w := r.crashable(req)
+	if w == nil {
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
 	if w.cut.Load() {
 		return errCrashed
 	}
@@ -137,14 +157,27 @@ func (w *e2worker) intercept(ctx context.Context, method string, req, reply any,
 	return err
 }
 
+// runWorkerFaults carries out the worker faults fs, in order, each at its
+// time, until the workflow closes.
+func (r *engine2Run) runWorkerFaults(fs []Fault) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for _, f := range fs {
+		t.Reset(time.Until(r.w.origin.Add(f.At)))
+		select {
+		case <-t.C:
+		case <-r.timed.closed:
+			return
+		}
+		r.workerFault(f)
+	}
+}
+
 // workerFault ends the current incarnation as f says and starts the next.
 func (r *engine2Run) workerFault(f Fault) {
 	r.mu.Lock()
 	old := r.workers[len(r.workers)-1]
 	r.mu.Unlock()
-	if old.end.ID != f.ID {
-		return // the plan's order gave this fault to another incarnation
-	}
 	now := time.Now()
 	r.w.fire(f.ID)
 	if f.Kind == WorkerCrash {
@@ -159,9 +192,6 @@ func (r *engine2Run) workerFault(f Fault) {
 	go func() {
 		defer r.stops.Done()
 		old.wk.Stop()
-		if old.c != nil {
-			old.c.Close()
-		}
 	}()
 	if err := r.startWorker(); err != nil {
 		r.mu.Lock()
@@ -177,9 +207,6 @@ func (r *engine2Run) stopWorkers() {
 	cur := r.workers[len(r.workers)-1]
 	r.mu.Unlock()
 	cur.wk.Stop()
-	if cur.c != nil {
-		cur.c.Close()
-	}
 	r.stops.Wait()
 }
 

@@ -36,9 +36,12 @@ func ParseEngine(s string) (Engine, error) {
 
 // engine2Kinds are the fault kinds engine 2 carries out; a plan with any
 // other kind is refused with errEngine2Kind before the run starts.
+//
+// WorkerCrash is carried out (engine2_workers.go, TestEngine2WorkerCrash)
+// but not on: runs with a crash do not yet repeat byte for byte.
 var engine2Kinds = map[Kind]bool{
 	WorkflowCancel: true, Signal: true, Update: true, Query: true, // engine2_timed.go
-	WorkerShutdown: true, WorkerCrash: true, // engine2_workers.go
+	WorkerShutdown: true, // engine2_workers.go
 }
 
 // engine2Refuses names the first fault of plan engine 2 cannot run yet.
