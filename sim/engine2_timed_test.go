@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/temporalsim/temporalsim/scenarios"
@@ -193,4 +194,44 @@ func eventAt(es []sim.Event, i int) sim.Event {
 		return sim.Event{}
 	}
 	return es[i]
+}
+
+// TestEngine2ClientCallsInTrace: a signal, a rejected and an accepted
+// update and a query sent to the entity workflow leave engine 1's trace
+// events, with the query's answer and the updates' results.
+func TestEngine2ClientCallsInTrace(t *testing.T) {
+	sc, err := scenarios.Lookup("entity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := sim.ParsePlan("# temporalsim plan v1\nf1 signal at=1s target=deposit value=20\n" +
+		"f2 update at=2s target=reserve value=0\nf3 update at=3s target=reserve value=10\nf4 query at=4s target=balance\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []sim.Engine{sim.EngineTestEnv, sim.EngineServer} {
+		r, err := sim.RunOnServer(t, sc, 1, plan, sim.Options{})
+		if e == sim.EngineTestEnv {
+			r, err = sim.Run(t, sc, 1, plan, nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, ev := range r.Events {
+			if ev.Fault != 0 || strings.HasPrefix(ev.Kind, "wf.update") {
+				got[ev.Kind+"/"+ev.ID+"/f"+itoa(ev.Fault)] = ev.Result + " " + ev.Detail
+			}
+		}
+		t.Logf("%s: %v", e, got)
+		for _, k := range []string{"fault//f1", "fault//f2", "update.rejected/f2/f2", "fault//f3", "update.accepted/f3/f3",
+			"wf.update/f3/f0", "wf.update.done/f3/f0", "update.completed/f3/f3", "query//f4"} {
+			if _, ok := got[k]; !ok {
+				t.Errorf("%s: no %s event", e, k)
+			}
+		}
+		if q := got["query//f4"]; !strings.HasPrefix(q, "ok ") || len(q) < 4 {
+			t.Errorf("%s: query answered %q, want ok and the balance", e, q)
+		}
+	}
 }
