@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -22,11 +21,13 @@ import (
 // worker.Stop() with the fault's Dur as WorkerStopTimeout: the SDK sends
 // ShutdownWorker, running attempts get the grace period, then their
 // contexts are cancelled, and what they return still reaches the server.
-// A crash cuts the worker off: its calls in flight and every later call
-// fail before reaching the server, so results and heartbeats
-// are lost and the server times them out; its sticky queue is left to time
-// out, and the fresh worker (a new SDK worker: the SDK's process-wide
-// cache does not hand it the old worker's runs) replays full histories.
+// A crash cuts the worker off: every later call fails before reaching the
+// server and the polls the server holds for it are dropped, so results
+// and heartbeats are lost and the server times them out; a task for its
+// sticky queue waits out the sticky timeout (or goes to the normal queue
+// once the queue has had no poller for 10s), and the fresh worker (a new
+// SDK worker: the SDK's cache does not hand it the old worker's runs)
+// replays the full history.
 // The dead worker is then stopped so that none of its goroutines outlives
 // the run (see docs/architecture.md).
 
@@ -37,8 +38,6 @@ type e2worker struct {
 	wk       worker.Worker
 	end      Fault // the fault that ends it; ID 0 for none
 	cut      atomic.Bool
-	crash    context.Context
-	kill     context.CancelFunc
 }
 
 // workerFaults are the plan's worker faults in the order they end
@@ -70,9 +69,6 @@ func (r *engine2Run) startWorker() error {
 		identity = fmt.Sprintf("sim-worker-%d", w.n)
 	}
 	w.identity = identity
-	if w.end.Kind == WorkerCrash {
-		w.crash, w.kill = context.WithCancel(context.Background())
-	}
 	var grace time.Duration
 	if w.end.Kind == WorkerShutdown {
 		grace = w.end.Dur
@@ -83,14 +79,13 @@ func (r *engine2Run) startWorker() error {
 	w.wk = worker.New(r.c, engine2Queue, worker.Options{BuildID: "temporalsim", Identity: identity,
 		Interceptors: ics, WorkerActivitiesPerSecond: math.Inf(1), WorkerStopTimeout: grace})
 	r.regs.apply(w.wk)
-	if err := w.wk.Start(); err != nil {
-		return err
-	}
+	// Known before Start, which sends the first polls: the crash cut finds
+	// a worker's calls by its identity.
 	r.mu.Lock()
 	r.workers = append(r.workers, w)
 	r.wk = w.wk
 	r.mu.Unlock()
-	return nil
+	return w.wk.Start()
 }
 
 // errCrashed is what a crashed worker's calls get instead of an answer.
@@ -118,7 +113,7 @@ func (r *engine2Run) crashable(req any) *e2worker {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, w := range r.workers {
-		if w.identity == id && w.crash != nil {
+		if w.identity == id && w.end.Kind == WorkerCrash {
 			return w
 		}
 	}
@@ -126,8 +121,8 @@ func (r *engine2Run) crashable(req any) *e2worker {
 }
 
 // intercept stands between a crashable worker and the server: once the
-// worker has crashed, nothing it sends arrives, and calls the server holds
-// for it end as a dead process's connection would end them. Workers share
+// worker has crashed, nothing it sends arrives and no answer reaches it;
+// the server drops the polls it holds for the worker (Disconnect). Workers share
 // the driver's connection (one connection keeps the server's step times
 // the same from run to run), so calls are told apart by identity.
 func (r *engine2Run) intercept(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
@@ -138,18 +133,6 @@ func (r *engine2Run) intercept(ctx context.Context, method string, req, reply an
 	if w.cut.Load() {
 		return errCrashed
 	}
-	// The server holds a long poll past its deadline; only a cancel ends
-	// it. So the call gets a context the crash cancels, which passes on
-	// the caller's cancel but not its deadline.
-	parent := ctx
-	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
-	defer cancel()
-	defer context.AfterFunc(w.crash, cancel)()
-	defer context.AfterFunc(parent, func() {
-		if errors.Is(parent.Err(), context.Canceled) {
-			cancel()
-		}
-	})()
 	err := invoker(ctx, method, req, reply, cc, opts...)
 	if w.cut.Load() {
 		return errCrashed
@@ -182,7 +165,7 @@ func (r *engine2Run) workerFault(f Fault) {
 	r.w.fire(f.ID)
 	if f.Kind == WorkerCrash {
 		old.cut.Store(true)
-		old.kill()
+		r.srv.Disconnect(old.identity)
 		r.timed.add(now, f, Event{Kind: "worker.crash", Fault: f.ID, Detail: "worker=" + itoa(old.n)})
 	} else {
 		r.timed.add(now, f, Event{Kind: "worker.stop", Fault: f.ID, Detail: fmt.Sprintf("worker=%d grace=%s next=%d", old.n, f.Dur, old.n+1)})

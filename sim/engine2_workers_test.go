@@ -72,8 +72,9 @@ func TestEngine2WorkerShutdown(t *testing.T) {
 // workflow's tasks over. Crash is not among engine2Kinds yet, so the test
 // turns it on for itself.
 func TestEngine2WorkerCrash(t *testing.T) {
+	on := engine2Kinds[WorkerCrash]
 	engine2Kinds[WorkerCrash] = true
-	defer delete(engine2Kinds, WorkerCrash)
+	defer func() { engine2Kinds[WorkerCrash] = on }()
 	plan := Plan{Faults: []Fault{{ID: 1, Kind: WorkerCrash, At: 10 * time.Second}}}
 	r, err := runOnServer(t, slowScenario(), 1, plan, Options{})
 	require.NoError(t, err)

@@ -41,6 +41,7 @@ func init() {
 		"RespondQueryTaskCompleted":        handleRespondQueryTaskCompleted,
 		"UpdateWorkflowExecution":          handleUpdateWorkflowExecution,
 		"PollWorkflowExecutionUpdate":      handlePollWorkflowExecutionUpdate,
+		disconnectNote:                     handleDisconnect,
 	}
 }
 
