@@ -34,7 +34,6 @@ type e2timed struct {
 
 	mu      sync.Mutex
 	timers  []*time.Timer
-	done    bool
 	events  []e2timedEvent
 	updates map[string]updateCall // update id -> what the call returned
 	// cancelRequested is set once a cancel request reached the open run.
@@ -107,7 +106,6 @@ func (r *engine2Run) disarmTimed() {
 		return
 	}
 	t.mu.Lock()
-	t.done = true
 	close(t.closed)
 	for _, tm := range t.timers {
 		if tm.Stop() {
@@ -164,7 +162,7 @@ func (r *engine2Run) signal(f Fault, args []any) {
 	}
 	if err != nil {
 		if reachedOpenRun(err) {
-			r.timed.add(at, f, Event{Kind: "signal.unsent", Fault: f.ID, Name: f.Target, Result: "encode-error"})
+			r.timed.add(at, f, Event{Kind: "signal.unsent", Fault: f.ID, Name: f.Target, Result: resultName(err)})
 		}
 		return
 	}
