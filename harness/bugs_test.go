@@ -28,6 +28,11 @@ func TestPlantedBugsFound(t *testing.T) {
 	for _, bug := range bugs {
 		sc := onlyBreaks(t, bug)
 		t.Run(sc.Name, func(t *testing.T) {
+			if sc.Breaks == harness.Nondeterminism().Name {
+				// Check and Find run engine 1, which never replays;
+				// scenarios' TestNondeterminismBugs shows engine 2 catching it.
+				t.Skip("a nondeterminism bug: only engine 2's replay oracle can catch it, and Find runs engine 1")
+			}
 			f, err := harness.Find(t, sc, harness.Checks(1000), harness.SearchSeed(1))
 			if err != nil {
 				t.Fatal(err)

@@ -79,7 +79,7 @@ func find(t *testing.T, sc *sim.Scenario, opts []Option) (*Failure, *stats, erro
 		}
 		return nil, s.st, err
 	}
-	f.Test = t.Name()
+	f.Test, f.engine = t.Name(), c.engine
 	if f.Source != SourceSaved && f.PlanFile == "" {
 		s.save(f)
 	}
@@ -128,7 +128,7 @@ func (s *search) trial(seed sim.Seed, cfg *sim.SwarmConfig, plan sim.Plan) *tria
 	if s.cfg.onTrial != nil {
 		(*s.cfg.onTrial)(seed, cfg, plan)
 	}
-	tr.res, tr.err = runScenario(s.t, s.sc, seed, plan, &sim.Options{Config: tr.cfg})
+	tr.res, tr.err = runScenario(s.t, s.sc, seed, plan, &sim.Options{Config: tr.cfg, Engine: s.cfg.engine})
 	s.st.add(tr.res)
 	s.logRun(tr.res)
 	if tr.err == nil {
@@ -137,7 +137,7 @@ func (s *search) trial(seed sim.Seed, cfg *sim.SwarmConfig, plan sim.Plan) *tria
 	if tr.err != nil || !s.cfg.determinism {
 		return tr
 	}
-	again, err := runScenario(s.t, s.sc, seed, plan, &sim.Options{Config: tr.cfg})
+	again, err := runScenario(s.t, s.sc, seed, plan, &sim.Options{Config: tr.cfg, Engine: s.cfg.engine})
 	if err != nil {
 		tr.err = fmt.Errorf("harness: second run of the same seed and plan: %w", err)
 		return tr
@@ -145,6 +145,9 @@ func (s *search) trial(seed sim.Seed, cfg *sim.SwarmConfig, plan sim.Plan) *tria
 	tr.div = diverge(tr.res.Events, again.Events)
 	return tr
 }
+
+// runOptions are the options of a run that prints no configuration.
+func (s *search) runOptions() *sim.Options { return &sim.Options{Engine: s.cfg.engine} }
 
 // conclude turns a finished trial into a failure (shrunk), an error, or
 // nil when it passed.
@@ -159,7 +162,7 @@ func (s *search) conclude(tr *trial, src Source) (*Failure, error) {
 		return nil, nil
 	}
 	seed, cfg := tr.seed, tr.cfg
-	plan, res, err := Shrink(s.t, s.sc, seed, tr.plan)
+	plan, res, err := ShrinkWith(s.t, s.sc, seed, tr.plan, s.runOptions())
 	if err != nil {
 		return nil, fmt.Errorf("harness: shrinking the failing plan: %w", err)
 	}

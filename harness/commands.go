@@ -10,7 +10,7 @@ func (f *Failure) planCommand() string {
 	if f.PlanFile == "" || f.Result == nil || f.Result.Config != nil {
 		return ""
 	}
-	test := goTestCommand(f.Test)
+	test := goTestCommand(f.Test, f.engine)
 	if f.Divergence != nil {
 		test += " -sim.checkdeterminism"
 	}

@@ -124,15 +124,16 @@ func runArgs(seed sim.Seed, src Source) string {
 // goTest is the go test command, from the module root, that runs this
 // Check's test alone with args.
 func (s *search) goTest(args string) string {
-	return strings.TrimSpace(goTestCommand(s.t.Name()) + " " + args)
+	return strings.TrimSpace(goTestCommand(s.t.Name(), s.cfg.engine) + " " + args)
 }
 
-// goTestCommand is "go test PKG -run PATTERN" for the named test.
-func goTestCommand(test string) string {
+// goTestCommand is "go test PKG -run PATTERN" for the named test, with
+// -sim.engine when e is not engine 1.
+func goTestCommand(test string, e sim.Engine) string {
 	pkg, _, _ := packageDir()
 	cmd := "go test"
 	if pkg != "" {
 		cmd += " " + pkg
 	}
-	return cmd + " -run " + shellQuote(anchoredRun(test))
+	return cmd + " -run " + shellQuote(anchoredRun(test)) + engineArg(e)
 }

@@ -44,6 +44,12 @@
 //	-sim.checks N             SIM_CHECKS             plans per Check (default 100, 20 with -short)
 //	-sim.seed S               SIM_SEED               run only seed S's swarm plan, as simrun run -seed S
 //	-sim.checkdeterminism     SIM_CHECK_DETERMINISM  run every plan twice and diff the traces
+//	-sim.engine E             SIM_ENGINE             run the plans on engine E: testenv (default) or server
+//
+// Plans are drawn from a fault-free run on engine 1 whatever the engine,
+// so a seed names the same plan on both. Engine 2 (server) refuses a plan
+// with a fault kind it does not carry out yet: Check then fails with an
+// error that names the kind, never with a property violation.
 //
 // The test binary is also a simrun of its own for the scenarios in the
 // test files (flags only):

@@ -66,7 +66,9 @@ func (s *search) exhaustive() (*Failure, error) {
 }
 
 // baseline runs (once per seed per Check) the fault-free run that aims
-// the plans run with seed.
+// the plans run with seed. It runs on engine 1 whatever engine runs the
+// plans, as sim.DrawSwarmPlan does, so a seed draws the same plan on
+// both engines and under go test and simrun.
 func (s *search) baseline(seed sim.Seed) (*sim.Baseline, error) {
 	if s.cfg.blind {
 		return nil, nil

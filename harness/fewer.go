@@ -28,11 +28,11 @@ func (s *search) fewer(seed sim.Seed, cfg *sim.SwarmConfig, plan sim.Plan, res *
 		pr.MaxFaults = len(plan.Faults) - 1
 		cand := sim.Seed(draw.Uint64())
 		c, p := pr.SwarmPlan(cand)
-		got, err := runScenario(s.t, s.sc, cand, p, nil)
+		got, err := runScenario(s.t, s.sc, cand, p, s.runOptions())
 		if err != nil || !violates(got, property) {
 			continue
 		}
-		sp, sres, err := Shrink(s.t, s.sc, cand, p)
+		sp, sres, err := ShrinkWith(s.t, s.sc, cand, p, s.runOptions())
 		if err != nil || len(sp.Faults) >= len(plan.Faults) || !violates(sres, property) {
 			continue
 		}

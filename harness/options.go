@@ -69,6 +69,8 @@ type config struct {
 	hasSimSeed bool
 	// onTrial, set by tests only, sees every plan before it runs.
 	onTrial *func(seed sim.Seed, cfg *sim.SwarmConfig, plan sim.Plan)
+	// engine runs the plans, from -sim.engine or SIM_ENGINE only.
+	engine sim.Engine
 }
 
 // resolve applies defaults, then opts, then the environment, then flags.
@@ -91,6 +93,9 @@ func resolve(opts []Option, lookup func(string) (string, bool)) (config, error) 
 	}
 	if flags.seed.set {
 		c.simSeed, c.hasSimSeed = flags.seed.seed, true
+	}
+	if runFlags.engine.set {
+		c.engine = runFlags.engine.e
 	}
 	if c.checks <= 0 {
 		return config{}, fmt.Errorf("harness: %d checks: want at least 1 (Checks option, -sim.checks or SIM_CHECKS)", c.checks)
@@ -119,6 +124,13 @@ func fromEnv(c *config, lookup func(string) (string, bool)) error {
 			return fmt.Errorf("harness: SIM_SEED=%q: %w", v, err)
 		}
 		c.simSeed, c.hasSimSeed = s, true
+	}
+	if v, ok := lookup("SIM_ENGINE"); ok {
+		e, err := sim.ParseEngine(v)
+		if err != nil {
+			return fmt.Errorf("harness: SIM_ENGINE=%q: %w", v, err)
+		}
+		c.engine = e
 	}
 	return nil
 }

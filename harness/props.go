@@ -19,9 +19,10 @@ func Property(name string, check func(r *sim.Result) error) sim.Property {
 
 // Safety is the property set every scenario gets: no attempt after the
 // workflow closed, attempts within MaximumAttempts, backoff as the retry
-// policy says, non-retryable errors not retried.
+// policy says, non-retryable errors not retried, and on engine 2 every
+// history of the run replays (Nondeterminism).
 func Safety() []sim.Property {
-	return []sim.Property{NoAttemptAfterClose(), AttemptsWithinMaximum(), BackoffFollowsPolicy(), NonRetryableNotRetried()}
+	return []sim.Property{NoAttemptAfterClose(), AttemptsWithinMaximum(), BackoffFollowsPolicy(), NonRetryableNotRetried(), Nondeterminism()}
 }
 
 // Outcomes holds when the run ended in one of the allowed terminal states.

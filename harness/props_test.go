@@ -110,7 +110,7 @@ func TestSafetyAndWorkflowEnd(t *testing.T) {
 	for _, p := range harness.Safety() {
 		names = append(names, p.Name)
 	}
-	if got, want := strings.Join(names, " "), "no-attempt-after-close attempts-within-maximum backoff-follows-policy non-retryable-not-retried"; got != want {
+	if got, want := strings.Join(names, " "), "no-attempt-after-close attempts-within-maximum backoff-follows-policy non-retryable-not-retried nondeterminism"; got != want {
 		t.Errorf("Safety() = %s, want %s", got, want)
 	}
 	if end, ok := harness.WorkflowEnd(run(sim.Completed, 3*s)); !ok || end != 3*s {

@@ -52,7 +52,8 @@ type Failure struct {
 	// plan producing different traces (see CheckDeterminism).
 	Divergence *Divergence
 
-	simrun string // how to invoke simrun, for catalogue scenarios
+	simrun string     // how to invoke simrun, for catalogue scenarios
+	engine sim.Engine // the engine the plans ran on
 }
 
 // Divergence is the first difference between two traces of the same run.
@@ -169,7 +170,7 @@ func (f *Failure) Commands() []string {
 	if pkg != "" {
 		test += " " + pkg
 	}
-	test += " -run " + shellQuote(anchoredRun(f.Test))
+	test += " -run " + shellQuote(anchoredRun(f.Test)) + engineArg(f.engine)
 	if f.Divergence != nil {
 		test += " -sim.checkdeterminism"
 	}
@@ -194,7 +195,7 @@ func (f *Failure) Commands() []string {
 		out = append(out, pc)
 	}
 	if f.simrun != "" && f.PlanFile != "" {
-		out = append(out, fmt.Sprintf("%s run %s -seed %d -plan %s", f.simrun, f.Scenario, f.Seed, shellQuote(fromRoot(root, f.PlanFile))))
+		out = append(out, fmt.Sprintf("%s run %s -seed %d -plan %s%s", f.simrun, f.Scenario, f.Seed, shellQuote(fromRoot(root, f.PlanFile)), simrunEngineArg(f.engine)))
 	}
 	return out
 }

@@ -4,12 +4,15 @@ import (
 	"errors"
 	"flag"
 	"testing"
+
+	"github.com/temporalsim/temporalsim/sim"
 )
 
 // runFlags are the -sim.* flags that make the test binary a simrun of
 // its own: run one plan file, swarm seeds, shrink, write the trace or
-// the HTML timeline, print every trace. Like the flags in options.go
-// they exist only in test binaries and are read when Check runs.
+// the HTML timeline, print every trace, choose the engine. Like the
+// flags in options.go they exist only in test binaries and are read when
+// Check runs.
 var runFlags runFlagSet
 
 type runFlagSet struct {
@@ -19,6 +22,7 @@ type runFlagSet struct {
 	verbose bool
 	swarm   intFlag
 	shrink  bool
+	engine  engineFlag
 }
 
 func init() {
@@ -31,6 +35,46 @@ func init() {
 	flag.BoolVar(&runFlags.verbose, "sim.v", false, "temporalsim: log the readable trace of every plan run (shown with -v, or when the test fails)")
 	flag.Var(&runFlags.swarm, "sim.swarm", "temporalsim: run the swarm plans of `N` seeds (from -sim.seed, default 1) instead of a search, as simrun swarm does")
 	flag.BoolVar(&runFlags.shrink, "sim.shrink", false, "temporalsim: shrink a failure of -sim.seed, -sim.plan or -sim.swarm (a search always shrinks)")
+	flag.Var(&runFlags.engine, "sim.engine", "temporalsim: run every plan of Check on `ENGINE`: testenv (the SDK's test environment, the default) or server (a real SDK worker against the in-process server), as simrun's -engine (env SIM_ENGINE)")
+}
+
+// engineFlag is -sim.engine: a known engine's name.
+type engineFlag struct {
+	e   sim.Engine
+	set bool
+}
+
+func (f *engineFlag) String() string {
+	if f == nil {
+		return ""
+	}
+	return string(f.e)
+}
+
+func (f *engineFlag) Set(s string) error {
+	e, err := sim.ParseEngine(s)
+	if err != nil {
+		return err
+	}
+	f.e, f.set = e, true
+	return nil
+}
+
+// engineArg is the flag that chooses engine in a printed go test line:
+// nothing for engine 1, the default.
+func engineArg(e sim.Engine) string {
+	if e == "" || e == sim.EngineTestEnv {
+		return ""
+	}
+	return " -sim.engine=" + string(e)
+}
+
+// simrunEngineArg is the same for a printed simrun line.
+func simrunEngineArg(e sim.Engine) string {
+	if e == "" || e == sim.EngineTestEnv {
+		return ""
+	}
+	return " -engine " + string(e)
 }
 
 // runMode is what the flags ask Check to do instead of its search.

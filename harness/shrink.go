@@ -37,7 +37,13 @@ var ErrPassed = errors.New("the plan does not fail: every property held")
 // The error reports bad input: a plan that does not fit the scenario, or
 // one that does not fail (ErrPassed).
 func Shrink(t *testing.T, sc *sim.Scenario, seed sim.Seed, plan sim.Plan) (sim.Plan, *sim.Result, error) {
-	s := &shrinker{t: t, sc: sc, seed: seed}
+	return ShrinkWith(t, sc, seed, plan, nil)
+}
+
+// ShrinkWith is Shrink with every run made with opts (nil means
+// defaults), for example on another engine.
+func ShrinkWith(t *testing.T, sc *sim.Scenario, seed sim.Seed, plan sim.Plan, opts *sim.Options) (sim.Plan, *sim.Result, error) {
+	s := &shrinker{t: t, sc: sc, seed: seed, opts: opts}
 	res, err := s.run(plan)
 	if err != nil {
 		return plan, nil, err
@@ -65,6 +71,7 @@ type shrinker struct {
 	t    *testing.T
 	sc   *sim.Scenario
 	seed sim.Seed
+	opts *sim.Options
 	best sim.Plan
 	res  *sim.Result
 	runs int
@@ -76,7 +83,7 @@ type shrinker struct {
 
 func (s *shrinker) run(p sim.Plan) (*sim.Result, error) {
 	s.runs++
-	return runScenario(s.t, s.sc, s.seed, p, nil)
+	return runScenario(s.t, s.sc, s.seed, p, s.opts)
 }
 
 // try runs candidate p and keeps it when some property still fails. A

@@ -10,6 +10,8 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+
+	"github.com/temporalsim/temporalsim/internal/replaykind"
 )
 
 // LoadOptions change how a history is loaded. A nil *LoadOptions means the
@@ -180,18 +182,6 @@ func validateHistory(h *historypb.History) *LoadError {
 
 // WorkflowType returns the workflow type a history was started with, or ""
 // when its first event is not WorkflowExecutionStarted.
-func WorkflowType(h *historypb.History) string {
-	if len(h.GetEvents()) == 0 {
-		return ""
-	}
-	return h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()
-}
+func WorkflowType(h *historypb.History) string { return replaykind.WorkflowType(h) }
 
-// eventTypeName names an event type the way the SDK's messages do
-// (CamelCase), and shows the number of one this API version does not know.
-func eventTypeName(t enumspb.EventType) string {
-	if _, ok := enumspb.EventType_name[int32(t)]; !ok {
-		return fmt.Sprintf("unknown event type %d", int32(t))
-	}
-	return t.String()
-}
+func eventTypeName(t enumspb.EventType) string { return replaykind.EventTypeName(t) }

@@ -6,14 +6,16 @@
 # It installs what the tests need (scripts/setup.sh), then runs the gates in
 # order: gofmt, go vet, staticcheck, actionlint, shellcheck, the whole test
 # suite under the race detector, the determinism test three ways (GOMAXPROCS=1,
-# GOMAXPROCS=8, and under the race detector), and a short pass of every fuzz
-# target. Every gate runs even when an earlier one failed, so one run shows
-# every problem; the script exits non-zero if any failed, and ends with go
-# test's own closing lines.
+# GOMAXPROCS=8, and under the race detector), the engine-2 tests against the
+# next SDK release (sdk_next), and a short pass of every fuzz target. Every
+# gate runs even when an earlier one failed, so one run shows every problem;
+# the script exits non-zero if any failed, and ends with go test's own
+# closing lines.
 #
 # Environment: FUZZTIME (default 10s) per fuzz target; TESTFLAGS, extra flags
 # for the test step (for example TESTFLAGS=-short); SIM_DETERMINISM_SEEDS
-# (default 1000) seeds per determinism run; CI=true makes the test steps
+# (default 1000) seeds per determinism run; SDK_NEXT (default v1.51.0) the
+# SDK version sdk_next tests engine 2 against; CI=true makes the test steps
 # ignore cached results and makes a missing shellcheck a failure.
 set -uo pipefail
 
@@ -110,6 +112,29 @@ determinism() {
 	return "$status"
 }
 
+# sdk_next runs the engine-2 tests against the next SDK release, so that an
+# upgrade that breaks engine 2 shows here before anyone bumps go.mod: the
+# module is copied to a temporary directory, upgraded there with go get and
+# go mod tidy (the repository's go.mod is untouched), and the engine-2 tests
+# run in the copy. SDK_NEXT overrides the version.
+sdk_next() {
+	local version="${SDK_NEXT:-v1.51.0}" dir status=0
+	dir="$(mktemp -d)"
+	tar -C "$root" --exclude=./.git --exclude=./.tools -cf - . | tar -C "$dir" -xf - || status=1
+	if ((status == 0)); then
+		(
+			cd "$dir" &&
+				go get "go.temporal.io/sdk@$version" &&
+				go mod tidy &&
+				go list -m go.temporal.io/sdk go.temporal.io/api &&
+				go test -count=1 ./sim/server/... &&
+				go test -count=1 ./sim -run 'Engine2|RunChoosesEngine|ResultHistories|HistorySHA256|EngineLacksKind'
+		) || status=1
+	fi
+	rm -rf "$dir"
+	return "$status"
+}
+
 if ! step setup scripts/setup.sh; then
 	echo "setup failed; nothing else can run"
 	exit 1
@@ -125,6 +150,7 @@ step actionlint lint_workflows
 step shellcheck lint_shell
 step test go_test
 step determinism determinism
+step sdk-next sdk_next
 step fuzz env FUZZTIME="${FUZZTIME:-10s}" scripts/fuzz.sh
 
 echo

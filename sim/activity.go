@@ -248,10 +248,21 @@ func (f *faultInbound) ExecuteActivity(ctx context.Context, in *interceptor.Exec
 	if at == nil {
 		return f.Next.ExecuteActivity(ctx, in)
 	}
-	for _, fl := range at.faults {
+	if ended, err := applyAttemptFaults(ctx, at.ctx, at.faults); ended {
+		return nil, err
+	}
+	return f.Next.ExecuteActivity(ctx, in)
+}
+
+// applyAttemptFaults carries out the faults that hit an activity attempt,
+// on either engine; ctx is the context the interceptors passed down, own
+// the attempt's own. It reports whether they ended the attempt, and with
+// which error; a latency fault delays it and lets it run.
+func applyAttemptFaults(ctx, own context.Context, faults []Fault) (bool, error) {
+	for _, fl := range faults {
 		switch fl.Kind {
-		case ActivityError:
-			return nil, injectedError(fl)
+		case ActivityError, LocalActivityError:
+			return true, injectedError(fl)
 		case ActivityPanic:
 			panic("injected panic (fault f" + itoa(fl.ID) + ")")
 		case Latency:
@@ -260,14 +271,14 @@ func (f *faultInbound) ExecuteActivity(ctx context.Context, in *interceptor.Exec
 			case <-t.C:
 			case <-ctx.Done():
 				t.Stop()
-				return nil, ctx.Err()
+				return true, ctx.Err()
 			}
 		case StartToCloseTimeout, ScheduleToCloseExpiry:
 			// Wait on the attempt's own context: a user interceptor that
 			// drops cancellation must not make the fault hang forever.
-			<-at.ctx.Done()
-			return nil, at.ctx.Err()
+			<-own.Done()
+			return true, own.Err()
 		}
 	}
-	return f.Next.ExecuteActivity(ctx, in)
+	return false, nil
 }

@@ -197,20 +197,11 @@ func (e *engine) postSync() { e.env.RegisterDelayedCallback(e.hooks.sync, 0) }
 
 // activityFaults lists the plan's faults that hit attempt n of run.
 func (e *engine) activityFaults(run *activityRun, n int, now time.Time) []Fault {
-	var out []Fault
-	elapsed := now.Sub(e.w.origin)
-	for _, f := range e.w.plan.Faults {
-		if !f.Kind.ActivityScoped() || f.Kind == LocalActivityError || f.Kind == ChildWorkflowFailure {
-			continue
-		}
-		if f.Target != run.typ || (f.Call != 0 && f.Call != run.call) || (f.Attempt != 0 && f.Attempt != n) || !e.inWindow(f, elapsed) {
-			continue
-		}
-		out = append(out, f)
-		e.w.fire(f.ID)
-	}
-	return out
+	return e.matcher().activity(run.typ, run.call, n, now.Sub(e.w.origin))
 }
+
+// matcher is the engine-neutral fault matching (faultmatch.go).
+func (e *engine) matcher() faultMatcher { return faultMatcher{w: e.w, window: e.window} }
 
 // localActivityFault picks the key of a local activity attempt and the
 // fault that hits it, if any; h is the attempt's header. Local activities
@@ -218,25 +209,8 @@ func (e *engine) activityFaults(run *activityRun, n int, now time.Time) []Fault 
 func (e *engine) localActivityFault(info activity.Info, h map[string]*commonpb.Payload) (string, Fault, bool) {
 	call := e.localCall(h)
 	key := fmt.Sprintf("%s/l%04s/%02d", info.WorkflowExecution.ID, info.ActivityID, info.Attempt)
-	elapsed := time.Since(e.w.origin)
-	for _, f := range e.w.plan.Faults {
-		if f.Kind == LocalActivityError && f.Target == info.ActivityType.Name && (f.Call == 0 || f.Call == call) &&
-			(f.Attempt == 0 || f.Attempt == int(info.Attempt)) && e.inWindow(f, elapsed) {
-			e.w.fire(f.ID)
-			return key, f, true
-		}
-	}
-	return key, Fault{}, false
-}
-
-// inWindow says whether an activity, local activity or child fault
-// applies to something starting elapsed into the run: from the fault's At
-// until the scenario's fault window closes. Faults end with the window, so
-// a run can show that the workflow recovers (the liveness property), and a
-// fault on every attempt cannot keep an activity with unlimited retries
-// failing forever.
-func (e *engine) inWindow(f Fault, elapsed time.Duration) bool {
-	return elapsed >= f.At && elapsed <= e.window
+	f, ok := e.matcher().local(info.ActivityType.Name, call, int(info.Attempt), time.Since(e.w.origin))
+	return key, f, ok
 }
 
 // localHeaderKey carries a local activity's call number from the workflow
@@ -270,14 +244,7 @@ func (e *engine) localCall(h map[string]*commonpb.Payload) int {
 // childFault says whether the next child workflow of type typ fails.
 func (e *engine) childFault(typ string) (Fault, bool) {
 	e.childCalls[typ]++
-	elapsed := time.Since(e.w.origin)
-	for _, f := range e.w.plan.Faults {
-		if f.Kind == ChildWorkflowFailure && f.Target == typ && (f.Call == 0 || f.Call == e.childCalls[typ]) && e.inWindow(f, elapsed) {
-			e.w.fire(f.ID)
-			return f, true
-		}
-	}
-	return Fault{}, false
+	return e.matcher().child(typ, e.childCalls[typ], time.Since(e.w.origin))
 }
 
 // resultName is how traces name an outcome: "ok" or the error's type.

@@ -69,6 +69,7 @@ type engine2Run struct {
 	c        client.Client
 	wk       worker.Worker
 	obs      *attemptObserver
+	faults   *e2faults
 	budget   time.Duration
 	runID    string // the scenario workflow's first run
 	overrun  atomic.Bool
@@ -97,10 +98,11 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 		return nil, fmt.Errorf("scenario %s: workflow type %q is not registered by name", sc.Name, name)
 	}
 	r.obs = newAttemptObserver(r.w.origin)
+	r.faults = newE2Faults(r.w, sc.Profile.withDefaults().Window, r.obs)
 	if err := r.start(idSeed(sc.Name, seed)); err != nil {
 		return nil, fmt.Errorf("scenario %s: engine 2 could not start its worker: %s", sc.Name, oneLine(err.Error()))
 	}
-	res := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: r.w}
+	res := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: r.w, oracle: &oracleState{off: o.NoReplay}}
 	werr := r.execute(cs, res)
 	r.stopWorkers() // cancels the contexts of attempts still running
 	drained := r.obs.drain(DrainLimit)
@@ -121,7 +123,9 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	}
 	res.histories = r.srv.Histories()
 	r.fill(res, seed, o)
+	replayOracle(res)
 	checkProperties(res, append(append([]Property(nil), sc.Properties...), cs.Properties...))
+	endReplayOracle(res)
 	return res, nil
 }
 
@@ -136,9 +140,11 @@ func idSeed(name string, seed Seed) uint64 {
 // start brings up the server, a client and one worker with the scenario's
 // registrations, interceptors and data converter.
 func (r *engine2Run) start(ids uint64) error {
-	r.srv = server.New(&server.Options{IDSeed: ids})
+	r.srv = server.New(&server.Options{IDSeed: ids, OnScheduled: r.faults.scheduled})
+	// Worker heartbeats are off: the server does not take them, and the
+	// SDK's heartbeat manager probes the host at every Dial.
 	c, err := client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: "sim-client", Logger: engine2Log,
-		DataConverter: r.w.DataConverter(),
+		DataConverter: r.w.DataConverter(), WorkerHeartbeatInterval: -1,
 		ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{
 			grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(r.dialChain()...),
 		}}})

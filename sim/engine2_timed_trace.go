@@ -7,12 +7,9 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 )
 
-// traceTimed adds the plan's faults and what the timed faults did to the
-// trace, and the result fields engine 1 fills from them.
+// traceTimed adds what the timed faults did to the trace, and the result
+// fields engine 1 fills from them.
 func (r *engine2Run) traceTimed(rd *e2reader, res *Result) {
-	for _, f := range r.w.plan.Faults {
-		rd.add(r.w.origin, Event{Kind: "plan.fault", Fault: f.ID, Detail: f.String()})
-	}
 	stuck := res.Outcome == Stuck
 	closed := r.w.origin.Add(r.budget)
 	if !stuck && r.closeEvt != nil {
@@ -27,7 +24,6 @@ func (r *engine2Run) traceTimed(rd *e2reader, res *Result) {
 		res.CancelRequested = r.timed.cancelRequested
 		r.timed.mu.Unlock()
 	}
-	res.Fired = r.w.Fired()
 }
 
 // traceUpdates adds the update faults' events: acceptance and completion

@@ -35,6 +35,7 @@ type e2activity struct {
 // e2reader walks the histories of one run of a scenario.
 type e2reader struct {
 	origin  time.Time
+	faults  *e2faults
 	events  []e2event
 	acts    []*e2activity
 	bySched map[string]*e2activity // runID/scheduled event id
@@ -44,11 +45,12 @@ type e2reader struct {
 
 // fill sets the trace, activity records and elapsed time of res.
 func (r *engine2Run) fill(res *Result, seed Seed, o Options) {
-	rd := &e2reader{origin: r.w.origin, bySched: map[string]*e2activity{}, perWF: map[string]int{}, calls: map[string]int{}}
+	rd := &e2reader{origin: r.w.origin, faults: r.faults, bySched: map[string]*e2activity{}, perWF: map[string]int{}, calls: map[string]int{}}
 	rd.add(r.w.origin, Event{Kind: "run.start", Name: r.sc.Name, Detail: fmt.Sprintf("seed=%d", seed)})
 	if o.Config != nil {
 		rd.add(r.w.origin, Event{Kind: "run.config", Detail: o.Config.String()})
 	}
+	rd.planFaults(res.Plan)
 	r.traceTimed(rd, res)
 	for _, h := range r.traced(res.histories) {
 		rd.history(h)
@@ -64,7 +66,9 @@ func (r *engine2Run) fill(res *Result, seed Seed, o Options) {
 	} else {
 		res.Elapsed = r.closeEvt.GetEventTime().AsTime().Sub(r.w.origin)
 	}
+	rd.codecFaults(res.Plan, res.Elapsed)
 	res.Events = rd.sortedEvents()
+	res.Fired = r.w.Fired()
 	for _, a := range rd.acts {
 		res.Activities = append(res.Activities, *a.rec)
 	}
@@ -160,11 +164,11 @@ func (rd *e2reader) history(h server.RunHistory) {
 		at := ev.GetEventTime().AsTime()
 		if a := ev.GetWorkflowExecutionStartedEventAttributes(); a != nil {
 			typ = a.GetWorkflowType().GetName()
-			rd.add(at, Event{Kind: "wf.start", WF: wf, Name: typ})
+			rd.add(at, Event{Kind: "wf.start", WF: wf, Name: typ, Fault: rd.faults.childFaultID(h.RunID)})
 			continue
 		}
 		if res, ok := closeResult(ev); ok {
-			rd.add(at, Event{Kind: "wf.end", WF: wf, Name: typ, Result: res})
+			rd.add(at, Event{Kind: "wf.end", WF: wf, Name: typ, Result: res, Fault: rd.faults.childFaultID(h.RunID)})
 			continue
 		}
 		switch a := historyAttrs(ev).(type) {
@@ -218,8 +222,9 @@ func (rd *e2reader) scheduled(runID, wf string, id int64, at time.Time, a *histo
 	rd.perWF[wf]++
 	typ := a.GetActivityType().GetName()
 	rd.calls[typ]++
+	call := rd.faults.callOf(runID, a.GetActivityId(), rd.calls[typ])
 	p := policyFromProto(a.GetRetryPolicy())
-	rec := &ActivityRecord{Key: fmt.Sprintf("%s/a%04d", wf, rd.perWF[wf]), Workflow: wf, Type: typ, Call: rd.calls[typ],
+	rec := &ActivityRecord{Key: fmt.Sprintf("%s/a%04d", wf, rd.perWF[wf]), Workflow: wf, Type: typ, Call: call,
 		Scheduled: at.Sub(rd.origin), Policy: p.export(), StartToClose: a.GetStartToCloseTimeout().AsDuration(),
 		ScheduleToClose: a.GetScheduleToCloseTimeout().AsDuration(), Heartbeat: a.GetHeartbeatTimeout().AsDuration()}
 	act := &e2activity{rec: rec, policy: p, runID: runID, actID: a.GetActivityId(), failures: map[int]*failurepb.Failure{}}
@@ -303,7 +308,8 @@ func (rd *e2reader) attempts(atts []observedAttempt, obs *attemptObserver, tos [
 		res := resultName(at.err)
 		if at.local {
 			key := fmt.Sprintf("%s/l%04s/%02d", at.wf, at.actID, at.n)
-			rd.add(at.end, Event{Kind: "la.end", WF: at.wf, Name: at.typ, ID: key, Attempt: at.n, Result: res})
+			rd.add(at.end, Event{Kind: "la.end", WF: at.wf, Name: at.typ, ID: key, Attempt: at.n, Result: res,
+				Fault: firstFault(rd.faults.faultsOf(at.runID, at.actID, at.n, true))})
 			// The SDK numbers a run's local activities in call order, as
 			// locals numbers the calls: a call's attempts follow it.
 			n, _ := strconv.Atoi(at.actID)
@@ -324,6 +330,10 @@ func (rd *e2reader) attempts(atts []observedAttempt, obs *attemptObserver, tos [
 			res = "timeout:" + timeoutName(f.GetTimeoutFailureInfo().GetTimeoutType())
 		}
 		rec := AttemptRecord{N: at.n, Start: at.start.Sub(rd.origin), End: at.end.Sub(rd.origin), Result: res, Worker: at.worker}
+		fs := rd.faults.faultsOf(at.runID, at.actID, at.n, false)
+		for _, f := range fs {
+			rec.Faults = append(rec.Faults, f.ID)
+		}
 		if f != nil {
 			rec.Retryable, _ = act.policy.retryable(f)
 			act.failures[at.n] = f
@@ -332,6 +342,9 @@ func (rd *e2reader) attempts(atts []observedAttempt, obs *attemptObserver, tos [
 		ev := Event{WF: at.wf, Name: at.typ, ID: act.rec.Key, Attempt: at.n}
 		start, end := ev, ev
 		start.Kind, start.Detail = "act.start", "worker="+itoa(at.worker)
+		if len(fs) > 0 {
+			start.Fault, start.Detail = fs[0].ID, start.Detail+" faults="+faultIDs(fs)
+		}
 		end.Kind, end.Result = "act.end", res
 		rd.add(at.start, start)
 		for _, hb := range obs.heartbeatsOf(at.runID, at.actID, at.n) {

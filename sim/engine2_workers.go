@@ -73,8 +73,10 @@ func (r *engine2Run) startWorker() error {
 	if w.end.Kind == WorkerShutdown {
 		grace = w.end.Dur
 	}
-	// The observer is outermost, so it sees what the server will see.
-	ics := append([]interceptor.WorkerInterceptor{r.obs.forWorker(w.n)}, r.w.Interceptors()...)
+	// The observer is outermost, so it sees what the server will see; the
+	// fault interceptors sit just inside it and innermost (engine2_faults.go).
+	ics := append([]interceptor.WorkerInterceptor{r.obs.forWorker(w.n), &e2faultInterceptor{f: r.faults}}, r.w.Interceptors()...)
+	ics = append(ics, &e2faultInterceptor{f: r.faults, inner: true})
 	//lint:ignore SA1019 a fixed build id keeps the binary's hash out of the worker's requests
 	w.wk = worker.New(r.c, engine2Queue, worker.Options{BuildID: "temporalsim", Identity: identity,
 		Interceptors: ics, WorkerActivitiesPerSecond: math.Inf(1), WorkerStopTimeout: grace})
@@ -92,14 +94,14 @@ func (r *engine2Run) startWorker() error {
 var errCrashed = status.Error(codes.Canceled, "temporalsim: the worker crashed; its calls no longer reach the server")
 
 // dialChain is the driver's interceptors: the server's, behind the crash
-// cut when the plan has a crash.
+// cut when the plan has a crash (canonicalStacks: engine2_faults.go).
 func (r *engine2Run) dialChain() []grpc.UnaryClientInterceptor {
 	for _, f := range r.w.plan.Faults {
 		if f.Kind == WorkerCrash {
-			return []grpc.UnaryClientInterceptor{r.intercept, r.srv.Handle}
+			return []grpc.UnaryClientInterceptor{canonicalStacks, r.intercept, r.srv.Handle}
 		}
 	}
-	return []grpc.UnaryClientInterceptor{r.srv.Handle}
+	return []grpc.UnaryClientInterceptor{canonicalStacks, r.srv.Handle}
 }
 
 // crashable finds the incarnation a request comes from, by the identity

@@ -40,8 +40,12 @@ func ParseEngine(s string) (Engine, error) {
 // WorkerCrash is carried out (engine2_workers.go, TestEngine2WorkerCrash)
 // but not on: runs with a crash do not yet repeat byte for byte.
 var engine2Kinds = map[Kind]bool{
-	WorkflowCancel: true, Signal: true, Update: true, Query: true, // engine2_timed.go
-	WorkerShutdown: true, // engine2_workers.go
+	// Carried out on the real worker and the server (engine2_faults.go).
+	ActivityError: true, ActivityPanic: true, Latency: true, StartToCloseTimeout: true,
+	ScheduleToCloseExpiry: true, HeartbeatLoss: true, LocalActivityError: true,
+	ChildWorkflowFailure: true, CodecFailure: true,
+	// Client calls and worker actions (engine2_timed.go, engine2_workers.go).
+	WorkflowCancel: true, Signal: true, Update: true, Query: true, WorkerShutdown: true,
 }
 
 // engine2Refuses names the first fault of plan engine 2 cannot run yet.
@@ -53,3 +57,9 @@ func engine2Refuses(plan Plan) error {
 	}
 	return nil
 }
+
+// ErrEngineLacksKind is wrapped by the error Run returns when the chosen
+// engine cannot carry out a fault kind of the plan (engine 2, for kinds
+// it does not run yet); the message names the fault and the kind. It is
+// a limit of the engine, not a failure of the scenario.
+var ErrEngineLacksKind = errEngine2Kind

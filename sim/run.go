@@ -34,6 +34,11 @@ type Options struct {
 	OnHang     func(stacks string)
 	// Engine chooses the engine; the zero value is engine 1 (EngineTestEnv).
 	Engine Engine
+	// NoReplay turns the replay oracle off on engine 2: the run's
+	// histories are not replayed, Result.ReplayHistories answers
+	// ErrReplayOff and the nondeterminism property of harness.Safety()
+	// checks nothing. Engine 1 has no histories to replay either way.
+	NoReplay bool
 }
 
 // Run executes one scenario under one plan with one seed, inside a

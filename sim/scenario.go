@@ -109,6 +109,8 @@ type Result struct {
 
 	// histories holds every run's history, on engine 2.
 	histories []server.RunHistory
+	// oracle is the replay oracle's verdict, on engine 2 (oracle.go).
+	oracle *oracleState
 }
 
 // TraceSHA256 is the fingerprint of the run's trace.

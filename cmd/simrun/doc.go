@@ -6,10 +6,10 @@
 //	simrun -h                           # the commands
 //	simrun swarm                        # every scenario, 50 seeds each: the first command to try
 //	simrun list [-bugs]
-//	simrun run SCENARIO -seed N [-plan FILE] [-trace FILE] [-html FILE] [-json]
+//	simrun run SCENARIO -seed N [-plan FILE] [-engine E] [-trace FILE] [-html FILE] [-history DIR] [-json]
 //	simrun swarm [-scenario NAME|all] [-bugs] [-seeds N | -duration D] [-start S]
-//	             [-shard I/N] [-parallel P] [-check-determinism] [-out DIR [-html]] [-v] [-json]
-//	simrun shrink SCENARIO -seed N [-plan FILE] [-out FILE] [-json]
+//	             [-shard I/N] [-parallel P] [-check-determinism] [-engine E] [-out DIR [-html]] [-v] [-json]
+//	simrun shrink SCENARIO -seed N [-plan FILE] [-engine E] [-out FILE] [-json]
 //	simrun replay PATH... [-json]
 //	simrun record SCENARIO... [-server PATH | -address HOST:PORT] -out DIR
 //	simrun bench [-json]
@@ -29,6 +29,21 @@
 // the plan the scenario's profile draws for the seed, aimed by the seed's
 // fault-free baseline run (sim.DrawSwarmPlan), and run prints the swarm
 // configuration it was drawn from.
+//
+// # Engines
+//
+// -engine chooses what runs the workflows: testenv (engine 1, the SDK's
+// test environment, the default) or server (engine 2, a real SDK client
+// and worker against an in-process Temporal server). Plans are drawn from
+// engine 1's fault-free run on both, so a seed names the same plan on
+// each. Engine 2 keeps real histories: run -history DIR writes one file
+// per workflow run (children and continue-as-new runs included), named
+// NN-WORKFLOWID-RUNID.json in the order the runs started, in the format
+// `temporal workflow show -o json` writes; run -json adds history_events
+// and history_sha256 (over deterministic binary protobuf, not JSON text).
+// Engine 2 refuses a plan with a fault kind it does not carry out yet: run,
+// shrink and swarm then exit 2 with one line naming the kind, never a
+// property failure.
 //
 // # Nightly CI
 //

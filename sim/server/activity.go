@@ -62,8 +62,13 @@ func (ex *execution) scheduleActivity(a *commandpb.ScheduleActivityTaskCommandAt
 	})
 	act := &activity{ex: ex, schedID: id, attrs: attrs, scheduled: ex.s.now, attempt: 1}
 	ex.activities[id] = act
+	ex.s.scheduled(Scheduled{RunID: ex.runID, ID: attrs.GetActivityId(), Type: attrs.GetActivityType().GetName()})
 	if s2c > 0 {
 		act.wholeTimer = ex.s.after(s2c, func() { act.timedOut(enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE) })
+	}
+	if a.GetRequestEagerExecution() && ex.completing {
+		ex.holdEager(act)
+		return
 	}
 	act.enqueue()
 }
@@ -124,10 +129,16 @@ func (a *activity) stopAttemptTimers() {
 }
 
 func (a *activity) start(poll *call) {
-	ex, s := a.ex, a.ex.s
 	req := poll.req.(*workflowservice.PollActivityTaskQueueRequest)
+	poll.answer(a.begin(req.GetIdentity()))
+}
+
+// begin starts the current attempt on the worker named identity and
+// returns the task that worker runs.
+func (a *activity) begin(identity string) *workflowservice.PollActivityTaskQueueResponse {
+	ex, s := a.ex, a.ex.s
 	a.stopAttemptTimers()
-	a.running, a.startedTime, a.lastHeartbeat, a.identity = true, s.now, s.now, req.GetIdentity()
+	a.running, a.startedTime, a.lastHeartbeat, a.identity = true, s.now, s.now, identity
 	attempt := a.attempt
 	if d := dur(a.attrs.StartToCloseTimeout); d > 0 {
 		a.attemptTmrs = append(a.attemptTmrs, s.after(d, func() {
@@ -139,7 +150,7 @@ func (a *activity) start(poll *call) {
 	if hb := dur(a.attrs.HeartbeatTimeout); hb > 0 {
 		a.armHeartbeat(attempt, hb)
 	}
-	poll.answer(&workflowservice.PollActivityTaskQueueResponse{
+	return &workflowservice.PollActivityTaskQueueResponse{
 		TaskToken: token{'a', ex.runID, a.schedID, a.attempt}.bytes(), WorkflowNamespace: s.ns,
 		WorkflowType: ex.started.WorkflowType, WorkflowExecution: ex.execution(),
 		ActivityType: a.attrs.ActivityType, ActivityId: a.attrs.ActivityId, Header: a.attrs.Header, Input: a.attrs.Input,
@@ -148,7 +159,7 @@ func (a *activity) start(poll *call) {
 		Attempt: a.attempt, ScheduleToCloseTimeout: a.attrs.ScheduleToCloseTimeout,
 		StartToCloseTimeout: a.attrs.StartToCloseTimeout, HeartbeatTimeout: a.attrs.HeartbeatTimeout,
 		RetryPolicy: a.attrs.RetryPolicy, Priority: a.attrs.Priority,
-	})
+	}
 }
 
 // armHeartbeat sets the heartbeat deadline from the last heartbeat; when it

@@ -16,8 +16,7 @@ import (
 // it after the policy's backoff or, when it may not, closes the activity.
 func (a *activity) attemptFailed(f *failurepb.Failure, timeout bool) {
 	if timeout {
-		a.ex.s.timeouts = append(a.ex.s.timeouts, AttemptTimeout{RunID: a.ex.runID, ActivityID: a.attrs.GetActivityId(),
-			Attempt: a.attempt, At: a.ex.s.now, Failure: f})
+		a.noteTimeout(f)
 	}
 	delay, state := a.retryDelay(f)
 	if state != enumspb.RETRY_STATE_IN_PROGRESS {
@@ -78,7 +77,19 @@ func (a *activity) timedOut(t enumspb.TimeoutType) {
 	if a.dead {
 		return
 	}
-	a.closeTimedOut(timeoutFailure(t, a.details), enumspb.RETRY_STATE_TIMEOUT)
+	f := timeoutFailure(t, a.details)
+	if a.running {
+		// A schedule-to-close timeout ends the running attempt too.
+		a.noteTimeout(f)
+	}
+	a.closeTimedOut(f, enumspb.RETRY_STATE_TIMEOUT)
+}
+
+// noteTimeout lists the running attempt as timed out by the server (see
+// Server.AttemptTimeouts).
+func (a *activity) noteTimeout(f *failurepb.Failure) {
+	a.ex.s.timeouts = append(a.ex.s.timeouts, AttemptTimeout{RunID: a.ex.runID, ActivityID: a.attrs.GetActivityId(),
+		Attempt: a.attempt, At: a.ex.s.now, Failure: f})
 }
 
 func (a *activity) closeTimedOut(f *failurepb.Failure, state enumspb.RetryState) {

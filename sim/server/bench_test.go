@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -46,20 +47,45 @@ func serverTwoStep(t *testing.T) {
 // a timer) on the in-process server with a real worker and on a bare
 // TestWorkflowEnvironment, both in synctest bubbles, in the same run.
 func BenchmarkTwoStepServerVsTestEnv(b *testing.B) {
-	var bare, srv time.Duration
+	comparePair(b, bareTwoStep, serverTwoStep)
+}
+
+// cost is what a run spent: wall time and the process's CPU time.
+type cost struct{ wall, cpu time.Duration }
+
+// measure runs f in a fresh bubble and adds its cost to c. CPU time is the
+// steadier figure on a shared machine: neighbours stretch wall time, not
+// the CPU a run uses.
+func (c *cost) measure(t *testing.T, f func(*testing.T)) {
+	w0, c0 := time.Now(), cpuTime()
+	synctest.Test(t, f)
+	c.wall += time.Since(w0)
+	c.cpu += cpuTime() - c0
+}
+
+// cpuTime is the user and system CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// comparePair runs bare and srv alternately, b.N times each, and reports
+// both per-run figures and the server/testenv ratios of wall and CPU time.
+func comparePair(b *testing.B, bare, srv func(*testing.T)) {
+	var cb, cs cost
 	runAsTest(b, func(t *testing.T) {
 		for i := 0; i < b.N; i++ {
-			start := time.Now()
-			synctest.Test(t, bareTwoStep)
-			bare += time.Since(start)
-			start = time.Now()
-			synctest.Test(t, serverTwoStep)
-			srv += time.Since(start)
+			cb.measure(t, bare)
+			cs.measure(t, srv)
 		}
 	})
-	b.ReportMetric(float64(bare.Microseconds())/float64(b.N), "testenv-µs/run")
-	b.ReportMetric(float64(srv.Microseconds())/float64(b.N), "server-µs/run")
-	b.ReportMetric(float64(srv)/float64(bare), "server/testenv")
+	b.ReportMetric(float64(cb.wall.Microseconds())/float64(b.N), "testenv-µs/run")
+	b.ReportMetric(float64(cs.wall.Microseconds())/float64(b.N), "server-µs/run")
+	b.ReportMetric(float64(cs.wall)/float64(cb.wall), "server/testenv")
+	b.ReportMetric(float64(cs.cpu)/float64(cb.cpu), "cpu-server/testenv")
 }
 
 func bareSequential(t *testing.T, n int) {
@@ -79,27 +105,16 @@ func bareSequential(t *testing.T, n int) {
 // (sticky queue: each task carries only its new events) and on a bare
 // TestWorkflowEnvironment.
 func BenchmarkSequential50(b *testing.B) {
-	var bare, srv time.Duration
-	runAsTest(b, func(t *testing.T) {
-		for i := 0; i < b.N; i++ {
-			start := time.Now()
-			synctest.Test(t, func(t *testing.T) { bareSequential(t, 50) })
-			bare += time.Since(start)
-			start = time.Now()
-			synctest.Test(t, func(t *testing.T) {
-				runOnce(t, registerSequential, func(t *testing.T, c client.Client) {
-					var n int
-					if err := execute(context.Background(), c, "seq", SequentialWorkflow, &n, 50); err != nil || n != 50 {
-						t.Fatalf("server run: %d, %v", n, err)
-					}
-				})
-			})
-			srv += time.Since(start)
+	comparePair(b, func(t *testing.T) { bareSequential(t, 50) }, serverSequential50)
+}
+
+func serverSequential50(t *testing.T) {
+	runOnce(t, registerSequential, func(t *testing.T, c client.Client) {
+		var n int
+		if err := execute(context.Background(), c, "seq", SequentialWorkflow, &n, 50); err != nil || n != 50 {
+			t.Fatalf("server run: %d, %v", n, err)
 		}
 	})
-	b.ReportMetric(float64(bare.Microseconds())/float64(b.N), "testenv-µs/run")
-	b.ReportMetric(float64(srv.Microseconds())/float64(b.N), "server-µs/run")
-	b.ReportMetric(float64(srv)/float64(bare), "server/testenv")
 }
 
 // TimersWorkflow sleeps n times, spreading the sleeps over total.
@@ -140,6 +155,16 @@ func BenchmarkTwoStepServer(b *testing.B) {
 	runAsTest(b, func(t *testing.T) {
 		for i := 0; i < b.N; i++ {
 			synctest.Test(t, serverTwoStep)
+		}
+	})
+}
+
+// BenchmarkSequential50Server runs SequentialWorkflow(50) on the server
+// alone, for CPU profiles of a long workflow on sticky queues.
+func BenchmarkSequential50Server(b *testing.B) {
+	runAsTest(b, func(t *testing.T) {
+		for i := 0; i < b.N; i++ {
+			synctest.Test(t, serverSequential50)
 		}
 	})
 }

@@ -59,6 +59,7 @@ func (ex *execution) initiateChild(a *commandpb.StartChildWorkflowExecutionComma
 			taskTimeout: dur(a.GetWorkflowTaskTimeout()), parent: link,
 		})
 		link.first = run.execution()
+		s.scheduled(Scheduled{Child: true, RunID: run.runID, ID: a.GetWorkflowId(), Type: a.GetWorkflowType().GetName()})
 		e := ex.newEvent(enumspb.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED)
 		e.Attributes = &historypb.HistoryEvent_ChildWorkflowExecutionStartedEventAttributes{ChildWorkflowExecutionStartedEventAttributes: &historypb.ChildWorkflowExecutionStartedEventAttributes{
 			Namespace: s.ns, InitiatedEventId: id, WorkflowExecution: link.first, WorkflowType: link.typ, Header: a.GetHeader(),

@@ -12,7 +12,9 @@
 // Stop the worker, close the client, then call Server.Stop; afterwards
 // Server.Histories returns every run's []*historypb.HistoryEvent and
 // Server.AttemptTimeouts the activity attempts the server timed out
-// (histories keep only an activity's last attempt).
+// (histories keep only an activity's last attempt). Options.OnScheduled,
+// if set, hears of every activity scheduled and child run started, in the
+// loop's deterministic order (callers number calls by it).
 //
 // # What it implements
 //
@@ -50,13 +52,16 @@
 // attempts), honour the four activity timeouts on the virtual clock, keep
 // the last heartbeat details (none included), deliver cancellation in the
 // heartbeat response, and write ActivityTaskStarted (with the attempt
-// count and last failure) only when the activity ends.
+// count and last failure) only when the activity ends. A first attempt the
+// worker asks to run eagerly (RequestEagerExecution) starts at once and
+// comes back in the RespondWorkflowTaskCompleted response, as with the
+// server's eager activity execution on; retries go through the queue.
 //
 // Not implemented: queries, updates, signal-with-start, workflow retry
 // policies, cron schedules and start delays (StartWorkflowExecution with
 // them is refused with Unimplemented), visibility (List/Count), schedules,
 // Nexus, worker versioning, history paging, transient workflow tasks (every
-// attempt's events are written), eager workflow and activity dispatch.
+// attempt's events are written), eager workflow start.
 //
 // # Determinism
 //

@@ -28,6 +28,9 @@ func dial(srv *Server) (client.Client, error) {
 		HostPort: "passthrough:///temporalsim",
 		Identity: "test-client",
 		Logger:   quiet,
+		// As the sim driver does: no worker heartbeats, which the server
+		// does not take.
+		WorkerHeartbeatInterval: -1,
 		ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 			grpc.WithChainUnaryInterceptor(srv.Handle),

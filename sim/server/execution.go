@@ -28,7 +28,8 @@ type execution struct {
 
 	wft         *workflowTask
 	wftNeeded   bool
-	completing  bool // commands of a completed workflow task are being applied
+	completing  bool        // commands of a completed workflow task are being applied
+	eager       []*activity // activities the completing task asked to run eagerly
 	wftTimeout  time.Duration
 	lastStarted int64 // started event id of the last completed workflow task
 	sticky      string

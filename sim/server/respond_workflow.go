@@ -87,6 +87,7 @@ func handleRespondWorkflowTaskCompleted(s *Server, c *call) {
 	}
 	s.endMessages(ex, req.GetMessages())
 	ex.completing = false
+	resp := &workflowservice.RespondWorkflowTaskCompletedResponse{ActivityTasks: ex.startEager(req.GetIdentity())}
 	if ex.open() {
 		ex.flush()
 		for _, f := range later {
@@ -100,7 +101,7 @@ func handleRespondWorkflowTaskCompleted(s *Server, c *call) {
 			f()
 		}
 	}
-	c.answer(&workflowservice.RespondWorkflowTaskCompletedResponse{})
+	c.answer(resp)
 }
 
 func handleRespondWorkflowTaskFailed(s *Server, c *call) {

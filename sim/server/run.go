@@ -124,8 +124,20 @@ func (ex *execution) runTimedOut() {
 }
 
 // flushForClose writes what is buffered before a close the workflow did
-// not decide itself (terminate, timeout).
+// not decide itself (terminate, timeout). As the Temporal server does, a
+// workflow task that was started is failed first (cause
+// FORCE_CLOSE_COMMAND): without that event the SDK's replayer takes the
+// commands the replayed code issues in it for commands the history lacks.
 func (ex *execution) flushForClose() {
+	if wt := ex.wft; wt != nil && wt.startedID != 0 {
+		ex.endWorkflowTask(enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED, func(e *historypb.HistoryEvent) {
+			e.Attributes = &historypb.HistoryEvent_WorkflowTaskFailedEventAttributes{WorkflowTaskFailedEventAttributes: &historypb.WorkflowTaskFailedEventAttributes{
+				ScheduledEventId: wt.schedID, StartedEventId: wt.startedID,
+				Cause: enumspb.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND, Identity: "history-service",
+			}}
+		})
+		return
+	}
 	if ex.wft != nil {
 		ex.wft.cancelTimers()
 	}

@@ -29,6 +29,11 @@ type Options struct {
 	// the spread the SDK's task rate limiter gives calls of one instant
 	// (10us per task); every answer comes this much virtual time later.
 	Settle time.Duration
+	// OnScheduled, when set, is called on the server's loop for every
+	// activity scheduled and every child workflow run started, in an order
+	// that is the same every run (see Scheduled). It must not block or
+	// call the server.
+	OnScheduled func(Scheduled)
 }
 
 // Server is an in-process Temporal frontend for one synctest bubble. One
@@ -38,6 +43,8 @@ type Server struct {
 	ns     string
 	idSeed uint64
 	settle time.Duration
+	// observe is Options.OnScheduled.
+	observe func(Scheduled)
 
 	mu    sync.Mutex
 	inbox []*call
@@ -77,6 +84,7 @@ type Stats struct {
 	Steps               int // loop steps
 	FullHistoryTasks    int // workflow tasks sent with the whole history
 	PartialHistoryTasks int // workflow tasks sent from a sticky queue with the new events only
+	EagerActivityTasks  int // activity tasks started eagerly, in a RespondWorkflowTaskCompleted response
 }
 
 // Stats returns the server's counters. Call it after Stop.
@@ -103,6 +111,7 @@ func New(opts *Options) *Server {
 	s := &Server{
 		ns:         o.Namespace,
 		idSeed:     o.IDSeed,
+		observe:    o.OnScheduled,
 		wake:       make(chan struct{}, 1),
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),

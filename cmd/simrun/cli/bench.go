@@ -36,6 +36,9 @@ type benchJSON struct {
 	ReplaySDKEventsPerS    float64 `json:"replay_sdk_loop_events_per_sec"`
 	ReplayBatchVsSDK       float64 `json:"replay_batch_vs_sdk_loop"`
 	ReplayBatch1VsSDK      float64 `json:"replay_batch_serial_vs_sdk_loop"`
+
+	engine2Bench
+	benchOracleJSON
 }
 
 // bench is `bench`: the performance table.
@@ -47,8 +50,12 @@ Measure, in this process and one after the other:
     synctest bubble (the fair comparison) and outside one (sleeps skipped);
   - swarm throughput over the correct scenarios with -parallel 1 and 2, and
     virtual seconds simulated per wall second;
+  - engine 2 (the in-process server) on the same parallel-activities run,
+    and its swarm throughput with -parallel 2 on fault-free plans;
   - batch replay of generated ParallelWorkflow histories (all CPUs and one at
-    a time) against the SDK's replayer in a loop over the same files.
+    a time) against the SDK's replayer in a loop over the same files;
+  - engine-2 runs of the correct scenarios (seed 1, no faults) with the
+    replay oracle on and off: the oracle's cost.
 Every figure is the best of -rounds rounds, interleaved, so a busy machine
 skews them less. Prints absolute figures and the ratios; wall-clock figures
 vary by machine and load.`)
@@ -127,8 +134,12 @@ func (a *app) measure(t *testing.T, runs int, seeds uint64, histories, rounds in
 		d7, e7 := benchEngine(t, runs)
 		d8, e8 := benchBareBubble(t, runs)
 		d9, e9 := benchBare(runs)
+		if err := benchOracle(t, b, a.correct(), runs); err != nil {
+			return nil, err
+		}
 		if err := errors.Join(b.keep("p1", p[1].wall, nil), b.keep("p2", p[2].wall, nil), b.keep("batch", d1, d2), b.keep("batch1", d3, d4),
-			b.keep("sdk", d5, d6), b.keep("engine", d7, e7), b.keep("bubble", d8, e8), b.keep("bare", d9, e9)); err != nil {
+			b.keep("sdk", d5, d6), b.keep("engine", d7, e7), b.keep("bubble", d8, e8), b.keep("bare", d9, e9),
+			a.keepEngine2(t, b, runs, seeds)); err != nil {
 			return nil, err
 		}
 	}
@@ -142,6 +153,8 @@ func (a *app) measure(t *testing.T, runs int, seeds uint64, histories, rounds in
 	ev := float64(corpus.events)
 	out.ReplayBatchEventsPerS, out.ReplayBatch1EventsPerS, out.ReplaySDKEventsPerS = ev/b["batch"].Seconds(), ev/b["batch1"].Seconds(), ev/b["sdk"].Seconds()
 	out.ReplayBatchVsSDK, out.ReplayBatch1VsSDK = ratio(b["sdk"], b["batch"]), ratio(b["sdk"], b["batch1"])
+	out.engine2Bench = a.engine2Figures(b, seeds)
+	out.benchOracleJSON.fill(b, len(a.correct()))
 	return out, nil
 }
 
@@ -164,9 +177,11 @@ func (a *app) printBench(b *benchJSON) {
 	fmt.Fprintf(w, "swarm -parallel 1 (%d scenarios x %d seeds)\t%.0f seeds/s\t\n", b.SwarmScenarios, b.SwarmSeeds, b.SwarmP1SeedsPerSec)
 	fmt.Fprintf(w, "swarm -parallel 2\t%.0f seeds/s\tp2/p1 %.2fx\n", b.SwarmP2SeedsPerSec, b.SwarmP2VsP1)
 	fmt.Fprintf(w, "virtual time per wall time (swarm)\t%.0f s/s\t\n", b.VirtualPerWall)
+	printEngine2(w, &b.engine2Bench)
 	fmt.Fprintf(w, "batch replay, %d at a time (%d histories, %d events)\t%.0f events/s\tbatch/SDK %.2fx\n", b.GOMAXPROCS, b.ReplayHistories, b.ReplayEvents, b.ReplayBatchEventsPerS, b.ReplayBatchVsSDK)
 	fmt.Fprintf(w, "batch replay, 1 at a time\t%.0f events/s\tbatch/SDK %.2fx\n", b.ReplayBatch1EventsPerS, b.ReplayBatch1VsSDK)
 	fmt.Fprintf(w, "SDK WorkflowReplayer in a loop\t%.0f events/s\t\n", b.ReplaySDKEventsPerS)
+	b.benchOracleJSON.print(w)
 	_ = w.Flush()
 	fmt.Fprintf(a.stdout, "GOMAXPROCS=%d, %d runs per single-run figure, best of %d rounds\n", b.GOMAXPROCS, b.Runs, b.Rounds)
 }

@@ -91,6 +91,9 @@ type app struct {
 	// colours and the progress bar.
 	stdoutTTY, stderrTTY bool
 	byName               map[string]*sim.Scenario
+	// engine is the command's -engine: it runs every scenario of the
+	// command and is in every repro line it prints.
+	engine sim.Engine
 }
 
 func newApp(cfg Config, stdout, stderr io.Writer) *app {

@@ -16,9 +16,12 @@ import (
 type runJSON struct {
 	Scenario         string          `json:"scenario"`
 	Seed             uint64          `json:"seed"`
+	Engine           sim.Engine      `json:"engine"`
 	Outcome          sim.Outcome     `json:"outcome"`
 	ErrorType        string          `json:"error_type,omitempty"`
 	TraceSHA256      string          `json:"trace_sha256"`
+	HistoryEvents    int             `json:"history_events"` // 0 on engine 1, which keeps no histories
+	HistorySHA256    string          `json:"history_sha256"` // "" on engine 1; see sim.Result.HistorySHA256
 	VirtualElapsedMS int64           `json:"virtual_elapsed_ms"`
 	Violations       []sim.Violation `json:"violations"`
 	Config           string          `json:"config,omitempty"`
@@ -31,22 +34,29 @@ type runJSON struct {
 
 // runCmd is `run SCENARIO -seed N`: one run, its trace, and its verdict.
 func (a *app) runCmd(args []string) (job, error) {
-	fs := a.flags("run", "SCENARIO -seed N [-plan FILE] [-trace FILE] [-html FILE] [-json]", `
+	fs := a.flags("run", "SCENARIO -seed N [-plan FILE] [-engine E] [-trace FILE] [-html FILE] [-history DIR] [-json]", `
 Run one scenario with one seed and print its trace, outcome and violations.
 Without -plan the fault plan is the one a swarm draws for the seed (its
 configuration is printed), so the trace is byte for byte the swarm's and
-go test's for the same seed. Exits 1 when a property is violated.`)
+go test's for the same seed. With -engine server the run also has real
+histories, one per workflow run; -history writes them. Exits 1 when a
+property is violated.`)
 	var seed seedFlag
 	fs.Var(&seed, "seed", "the seed to run (required)")
 	planFile := fs.String("plan", "", "run this plan file instead of the seed's swarm plan")
 	traceFile := fs.String("trace", "", "write the trace to `FILE` as JSON lines")
 	htmlFile := fs.String("html", "", "write a self-contained HTML timeline to `FILE`")
+	historyDir := fs.String("history", "", "with -engine server, write each workflow run's history into `DIR`, as temporal workflow show -o json does")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the readable trace")
+	a.engineFlag(fs)
 	sc, err := a.scenarioAndSeed(fs, args, &seed)
 	if err != nil {
 		return nil, err
 	}
 	if err := errors.Join(checkWritable("trace", *traceFile), checkWritable("html", *htmlFile)); err != nil {
+		return nil, err
+	}
+	if err := a.checkHistoryDir(*historyDir); err != nil {
 		return nil, err
 	}
 	var cfg *sim.SwarmConfig
@@ -66,17 +76,26 @@ go test's for the same seed. Exits 1 when a property is violated.`)
 			}
 			cfg, plan = &c, p
 		}
-		r, err := sim.Run(t, sc, seed.seed, plan, &sim.Options{Config: cfg, OnHang: a.onHang(sc.Name, seed.seed)})
+		r, err := sim.Run(t, sc, seed.seed, plan, a.options(cfg, a.onHang(sc.Name, seed.seed)))
 		if err != nil {
-			fmt.Fprintf(a.stderr, "%s run: %s\n", a.cfg.Command, oneLine(err.Error()))
+			fmt.Fprintf(a.stderr, "%s run: %s\n", a.cfg.Command, runError(err))
 			return exitUsage
 		}
 		if err := a.writeRunFiles(r, *traceFile, *htmlFile, repro); err != nil {
 			fmt.Fprintf(a.stderr, "%s run: %s\n", a.cfg.Command, oneLine(err.Error()))
 			return exitUsage
 		}
+		if err := writeHistories(r, *historyDir); err != nil {
+			fmt.Fprintf(a.stderr, "%s run: %s\n", a.cfg.Command, oneLine(err.Error()))
+			return exitUsage
+		}
 		if *asJSON {
-			a.printJSON(runJSONOf(r, repro))
+			out, err := a.runJSONOf(r, repro)
+			if err != nil {
+				fmt.Fprintf(a.stderr, "%s run: %s\n", a.cfg.Command, oneLine(err.Error()))
+				return exitUsage
+			}
+			a.printJSON(out)
 		} else {
 			a.printRun(r, repro)
 		}
@@ -87,15 +106,19 @@ go test's for the same seed. Exits 1 when a property is violated.`)
 	}, nil
 }
 
-func runJSONOf(r *sim.Result, repro string) runJSON {
-	out := runJSON{Scenario: r.Scenario, Seed: uint64(r.Seed), Outcome: r.Outcome, ErrorType: r.ErrType,
-		TraceSHA256: r.TraceSHA256(), VirtualElapsedMS: r.Elapsed.Milliseconds(),
+func (a *app) runJSONOf(r *sim.Result, repro string) (runJSON, error) {
+	hsum, err := r.HistorySHA256()
+	if err != nil {
+		return runJSON{}, fmt.Errorf("fingerprinting the histories: %w", err)
+	}
+	out := runJSON{Scenario: r.Scenario, Seed: uint64(r.Seed), Engine: a.engineName(), Outcome: r.Outcome, ErrorType: r.ErrType,
+		TraceSHA256: r.TraceSHA256(), HistoryEvents: r.HistoryEvents(), HistorySHA256: hsum, VirtualElapsedMS: r.Elapsed.Milliseconds(),
 		Violations: append([]sim.Violation{}, r.Violations...), Plan: r.Plan.String(), Events: len(r.Events), Repro: repro,
 		FaultsPlanned: len(r.Plan.Faults), FaultsFired: len(r.Fired)}
 	if r.Config != nil {
 		out.Config = r.Config.String()
 	}
-	return out
+	return out, nil
 }
 
 func (a *app) writeRunFiles(r *sim.Result, traceFile, htmlFile, repro string) error {
@@ -135,6 +158,13 @@ func (a *app) printRun(r *sim.Result, repro string) {
 	}
 	printVerdict(w, paint, r)
 	fmt.Fprintf(w, "trace sha256: %s\n", r.TraceSHA256())
+	if hs := r.Histories(); len(hs) > 0 {
+		sum, err := r.HistorySHA256()
+		if err != nil {
+			sum = "(cannot be computed: " + oneLine(err.Error()) + ")"
+		}
+		fmt.Fprintf(w, "histories: %d workflow runs, %d events, sha256 %s\n", len(hs), r.HistoryEvents(), sum)
+	}
 	fmt.Fprintf(w, "reproduce: %s\n", repro)
 }
 
@@ -170,7 +200,7 @@ func (a *app) repro(sc *sim.Scenario, seed sim.Seed, planFile string) string {
 	if planFile != "" {
 		s += " -plan " + shellQuote(planFile)
 	}
-	return s
+	return s + a.engineArg()
 }
 
 // onHang reports a run that ran past its wall-clock budget outside virtual

@@ -11,7 +11,7 @@ import (
 
 // shrink is `shrink SCENARIO -seed N`: the smallest plan that still fails.
 func (a *app) shrink(args []string) (job, error) {
-	fs := a.flags("shrink", "SCENARIO -seed N [-plan FILE] [-out FILE] [-json]", `
+	fs := a.flags("shrink", "SCENARIO -seed N [-plan FILE] [-engine E] [-out FILE] [-json]", `
 Shrink a failing seed's fault plan (its swarm plan, or -plan FILE) to the
 fewest and simplest faults under which a property still fails, with the same
 seed. Prints the plan and the command that runs it, and writes it to -out
@@ -23,6 +23,7 @@ Exits 2 when the seed does not fail.`)
 	planFile := fs.String("plan", "", "shrink this plan file instead of the seed's swarm plan")
 	out := fs.String("out", "", "write the shrunk plan to `FILE`")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	a.engineFlag(fs)
 	sc, err := a.scenarioAndSeed(fs, args, &seed)
 	if err != nil {
 		return nil, err
@@ -46,13 +47,13 @@ Exits 2 when the seed does not fail.`)
 				return exitUsage
 			}
 		}
-		small, r, err := harness.Shrink(t, sc, seed.seed, plan)
+		small, r, err := harness.ShrinkWith(t, sc, seed.seed, plan, a.options(nil, nil))
 		switch {
 		case errors.Is(err, harness.ErrPassed):
 			fmt.Fprintf(a.stderr, "%s shrink: %s seed %d does not fail (every property held): nothing to shrink\n", a.cfg.Command, sc.Name, seed.seed)
 			return exitUsage
 		case err != nil:
-			fmt.Fprintf(a.stderr, "%s shrink: %s\n", a.cfg.Command, oneLine(err.Error()))
+			fmt.Fprintf(a.stderr, "%s shrink: %s\n", a.cfg.Command, runError(err))
 			return exitUsage
 		}
 		text := shrunkPlanText(sc, seed.seed, plan, small, r, a.repro(sc, seed.seed, *out))

@@ -32,11 +32,12 @@ type swarmOpts struct {
 	html             bool
 	verbose          bool
 	ex               exhaustiveOpts
+	engine           sim.Engine // runs every seed; "" is engine 1
 }
 
 // swarm is `swarm`: many seeds of many scenarios, in parallel.
 func (a *app) swarm(args []string) (job, error) {
-	fs := a.flags("swarm", "[-scenario NAME|all] [-bugs] [-seeds N | -duration D] [-start S | -night N] [-shard I/N] [-parallel P] [-check-determinism] [-out DIR [-html]] [-v] [-json]", fmt.Sprintf(`
+	fs := a.flags("swarm", "[-scenario NAME|all] [-bugs] [-seeds N | -duration D] [-start S | -night N] [-shard I/N] [-parallel P] [-check-determinism] [-engine E] [-out DIR [-html]] [-v] [-json]", fmt.Sprintf(`
 Run seeds start..start+N-1 of each chosen scenario, each with the fault plan
 its seed draws, on P goroutines, and report every seed whose properties did
 not hold with the command that reproduces it. Results are ordered by
@@ -47,7 +48,10 @@ Sharding: seed s belongs to shard ((s-start) mod N)+1, so CI jobs
 -shard 1/N .. N/N together run exactly the seeds of the unsharded run.
 Nightly: -night N (the CI run number) starts at night N's own range of
 2^20 seeds, so each night explores seeds no earlier night ran.
-Exits 1 when a seed fails or a determinism check finds two traces differ.`, defaultSwarmSeeds))
+Engine 2 (-engine server) refuses a plan with a fault kind it does not carry
+out yet: the swarm then stops with exit status 2 and names the kind.
+Exits 1 when a seed fails or a determinism check finds two runs differ (their
+traces, or on engine 2 their histories).`, defaultSwarmSeeds))
 	names := fs.String("scenario", "all", "scenario `NAME`, a comma-separated list, or all")
 	withBugs := fs.Bool("bugs", false, "also run the planted-bug variants (of the chosen scenarios)")
 	seeds := fs.Uint64("seeds", defaultSwarmSeeds, "how many seeds per scenario")
@@ -68,6 +72,7 @@ Exits 1 when a seed fails or a determinism check finds two traces differ.`, defa
 	var baseSeed seedFlag
 	baseSeed.seed = 1
 	fs.Var(&baseSeed, "seed", "with -exhaustive: the seed of the baseline and of every run (default 1)")
+	a.engineFlag(fs)
 	pos, err := fs.parse(args)
 	if err != nil {
 		return nil, err
@@ -79,7 +84,7 @@ Exits 1 when a seed fails or a determinism check finds two traces differ.`, defa
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	o := swarmOpts{start: start.seed, seeds: *seeds, duration: *duration, shard: sh, parallel: *parallel,
 		checkDeterminism: *det, outDir: *outDir, html: *html, verbose: *verbose,
-		ex: exhaustiveOpts{on: *exhaustive, seed: baseSeed.seed}}
+		ex: exhaustiveOpts{on: *exhaustive, seed: baseSeed.seed}, engine: a.engine}
 	if err := a.checkSwarmOpts(&o, given, *names, *withBugs); err != nil {
 		return nil, err
 	}
@@ -115,6 +120,10 @@ Exits 1 when a seed fails or a determinism check finds two traces differ.`, defa
 		rep := runSwarm(t, o, prog, hooks)
 		signal.Stop(sigs)
 		close(sigs)
+		if rep.refused != "" {
+			fmt.Fprintf(a.stderr, "%s swarm: %s\n", a.cfg.Command, rep.refused)
+			return exitUsage
+		}
 		if *asJSON {
 			a.printJSON(rep.json(o, a.reproName))
 		} else {
@@ -197,6 +206,14 @@ func (a *app) pickScenarios(names string, withBugs bool) ([]*sim.Scenario, error
 		return nil, errors.New("no scenarios to run")
 	}
 	return a.sorted(func(sc *sim.Scenario) bool { return seen[sc.Name] }), nil
+}
+
+// engineName is the engine that runs the seeds, by its name.
+func (o swarmOpts) engineName() sim.Engine {
+	if o.engine == "" {
+		return sim.EngineTestEnv
+	}
+	return o.engine
 }
 
 // seedsInShard is how many seeds of a counted range the shard runs.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -36,6 +37,7 @@ type seedResult struct {
 	virtual    time.Duration // virtual time simulated, both runs counted
 	sha        string        // the trace fingerprint
 	mismatch   string        // where the second run's trace differed
+	refused    string        // why the engine refused the plan
 	failed     bool
 	planFile   string
 	index      int // the small-scope plan's index; -1 for a drawn plan
@@ -62,6 +64,9 @@ type swarmReport struct {
 	// interrupted says the swarm was stopped before its range or time
 	// box was done.
 	interrupted bool
+	// refused is the first seed's, in report order, whose plan the
+	// engine refused; the swarm stops feeding seeds at the first.
+	refused string
 }
 
 // runSwarm runs the units of o on o.parallel goroutines. Each goroutine is
@@ -70,7 +75,9 @@ type swarmReport struct {
 func runSwarm(t *testing.T, o swarmOpts, prog *progress, hooks swarmHooks) *swarmReport {
 	began := time.Now()
 	units := make(chan unit)
-	go feed(o, units, hooks.interrupt)
+	stop, halt := stopper(hooks.interrupt)
+	defer halt()
+	go feed(o, units, stop)
 
 	var mu sync.Mutex
 	var results []seedResult
@@ -80,7 +87,10 @@ func runSwarm(t *testing.T, o swarmOpts, prog *progress, hooks swarmHooks) *swar
 		wg.Go(func() {
 			t.Run(fmt.Sprintf("worker-%d", w), func(t *testing.T) {
 				for u := range units {
-					res, r := runUnit(t, u, o.checkDeterminism, hooks)
+					res, r := runUnit(t, u, o, hooks)
+					if res.refused != "" {
+						halt()
+					}
 					prog.step(res.failed)
 					if hooks.onResult != nil {
 						hooks.onResult(&res, r)
@@ -112,6 +122,12 @@ func runSwarm(t *testing.T, o swarmOpts, prog *progress, hooks swarmHooks) *swar
 		return a.index < b.index
 	})
 	for _, r := range rep.results {
+		if r.refused != "" && rep.refused == "" {
+			rep.refused = fmt.Sprintf("seed %d: %s", r.seed, r.refused)
+			if r.index >= 0 {
+				rep.refused = fmt.Sprintf("small-scope plan %d, seed %d: %s", r.index, r.seed, r.refused)
+			}
+		}
 		if r.failed {
 			rep.failures++
 		}
@@ -121,6 +137,22 @@ func runSwarm(t *testing.T, o swarmOpts, prog *progress, hooks swarmHooks) *swar
 		rep.virtual += r.virtual
 	}
 	return rep
+}
+
+// stopper returns a channel that closes on halt or when interrupt does,
+// whichever is first; halt may be called any number of times.
+func stopper(interrupt <-chan struct{}) (stop <-chan struct{}, halt func()) {
+	ch := make(chan struct{})
+	var once sync.Once
+	halt = func() { once.Do(func() { close(ch) }) }
+	go func() {
+		select {
+		case <-interrupt:
+			halt()
+		case <-ch:
+		}
+	}()
+	return ch, halt
 }
 
 // feed sends the units in seed order, every scenario for each seed, so a
@@ -162,9 +194,9 @@ func feed(o swarmOpts, units chan<- unit, stop <-chan struct{}) {
 
 // runUnit runs one seed (twice with checkDeterminism) and keeps the
 // summary; the full result is returned for the hooks.
-func runUnit(t *testing.T, u unit, checkDeterminism bool, hooks swarmHooks) (seedResult, *sim.Result) {
+func runUnit(t *testing.T, u unit, o swarmOpts, hooks swarmHooks) (seedResult, *sim.Result) {
 	res := seedResult{scenario: u.sc.Name, seed: u.seed, index: u.index}
-	opts := &sim.Options{}
+	opts := &sim.Options{Engine: o.engine}
 	if hooks.onHangFor != nil {
 		opts.OnHang = hooks.onHangFor(u.sc.Name, u.seed)
 	}
@@ -182,6 +214,10 @@ func runUnit(t *testing.T, u unit, checkDeterminism bool, hooks swarmHooks) (see
 	if err == nil {
 		r, err = sim.Run(t, u.sc, u.seed, plan, opts)
 	}
+	if errors.Is(err, sim.ErrEngineLacksKind) {
+		res.refused = runError(err)
+		return res, nil
+	}
 	if err != nil {
 		// A swarm plan always fits its scenario; if it does not, the
 		// engine or the profile is wrong, and the seed says where.
@@ -193,19 +229,34 @@ func runUnit(t *testing.T, u unit, checkDeterminism bool, hooks swarmHooks) (see
 	res.sha = r.TraceSHA256()
 	res.failed = r.Failed()
 	res.fired = r.Fired
-	if checkDeterminism {
+	if o.checkDeterminism {
 		again, err := sim.Run(t, u.sc, u.seed, plan, opts)
 		switch {
 		case err != nil:
 			res.mismatch = "second run: " + oneLine(err.Error())
 		default:
 			res.virtual += again.Elapsed
-			if i := sim.FirstDifference(r.Events, again.Events); i >= 0 {
-				res.mismatch = fmt.Sprintf("event %d: first run %s; second run %s", i, eventAt(r.Events, i), eventAt(again.Events, i))
-			}
+			res.mismatch = difference(r, again)
 		}
 	}
 	return res, r
+}
+
+// difference says where two runs of the same seed and plan differ: the
+// first trace event, or else (engine 2) the histories; "" when nowhere.
+func difference(r, again *sim.Result) string {
+	if i := sim.FirstDifference(r.Events, again.Events); i >= 0 {
+		return fmt.Sprintf("trace event %d: first run %s; second run %s", i, eventAt(r.Events, i), eventAt(again.Events, i))
+	}
+	h1, err1 := r.HistorySHA256()
+	h2, err2 := again.HistorySHA256()
+	if err := errors.Join(err1, err2); err != nil {
+		return "histories: " + oneLine(err.Error())
+	}
+	if h1 != h2 {
+		return fmt.Sprintf("histories: sha256 %s in the first run, %s in the second (write both with simrun run -history and diff them)", h1, h2)
+	}
+	return ""
 }
 
 func eventAt(es []sim.Event, i int) string {

@@ -18,6 +18,7 @@ type exhaustiveOpts struct {
 	seed    sim.Seed                  // the baseline's seed, used by every run
 	lists   map[string]sim.Exhaustive // by scenario, filled in by prepare
 	command string                    // how to invoke simrun, for repro lines
+	engine  string                    // the -engine flag of repro lines, if any
 	all     bool                      // -seeds not given: run every plan
 }
 
@@ -36,7 +37,7 @@ func (a *app) checkExhaustive(o *swarmOpts, given map[string]bool) error {
 		o.start = 0
 	}
 	o.ex.all = !given["seeds"] && !given["duration"]
-	o.ex.command = a.cfg.Command
+	o.ex.command, o.ex.engine = a.cfg.Command, a.engineArg()
 	return nil
 }
 
@@ -80,7 +81,7 @@ func (o *swarmOpts) unitAt(sc *sim.Scenario, k uint64) (unit, bool) {
 
 // repro is the command that runs one small-scope plan again.
 func (e exhaustiveOpts) repro(name string, index int) string {
-	return fmt.Sprintf("%s swarm -exhaustive -scenario %s -seed %d -start %d -seeds 1", e.command, shellQuote(name), e.seed, index)
+	return fmt.Sprintf("%s swarm -exhaustive -scenario %s -seed %d -start %d -seeds 1%s", e.command, shellQuote(name), e.seed, index, e.engine)
 }
 
 // coverage says, per scenario, how much of its small-scope list ran.

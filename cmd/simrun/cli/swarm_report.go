@@ -15,6 +15,7 @@ import (
 // swarmJSON is what swarm -json prints.
 type swarmJSON struct {
 	Scenarios             []string         `json:"scenarios"`
+	Engine                sim.Engine       `json:"engine"`
 	Start                 uint64           `json:"start"`
 	Seeds                 uint64           `json:"seeds,omitempty"`
 	Duration              string           `json:"duration,omitempty"`
@@ -133,7 +134,7 @@ func (a *app) writeFailure(o swarmOpts, res *seedResult, r *sim.Result) error {
 }
 
 func (rep *swarmReport) json(o swarmOpts, repro func(name string, seed sim.Seed) string) swarmJSON {
-	out := swarmJSON{Start: uint64(o.start), Seeds: o.seeds, Shard: o.shard.String(), Parallel: o.parallel,
+	out := swarmJSON{Engine: o.engineName(), Start: uint64(o.start), Seeds: o.seeds, Shard: o.shard.String(), Parallel: o.parallel,
 		Runs: len(rep.results), Failures: rep.failures, DeterminismMismatches: rep.mismatches,
 		WallSeconds: rep.wall.Seconds(), Interrupted: rep.interrupted, FaultsInjected: rep.faultCounts(), Outcomes: map[string]int{},
 		FailingSeeds: []failingSeed{}}
@@ -227,8 +228,8 @@ func (a *app) printSwarm(rep *swarmReport, o swarmOpts) {
 		}
 	}
 	for _, m := range j.Mismatches {
-		fmt.Fprintf(w, "%s %s seed %d: traces differ at %s\n    reproduce: %s run %s -seed %d (twice, and compare -trace files)\n",
-			paint(colorFault, "NONDETERMINISTIC"), m.Scenario, m.Seed, m.At, a.cfg.Command, shellQuote(m.Scenario), m.Seed)
+		fmt.Fprintf(w, "%s %s seed %d: the two runs differ: %s\n    reproduce: %s run %s -seed %d%s (twice, and compare -trace files)\n",
+			paint(colorFault, "NONDETERMINISTIC"), m.Scenario, m.Seed, m.At, a.cfg.Command, shellQuote(m.Scenario), m.Seed, a.engineArg())
 	}
 }
 

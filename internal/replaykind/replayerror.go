@@ -1,4 +1,4 @@
-package replaycorpus
+package replaykind
 
 import (
 	"fmt"

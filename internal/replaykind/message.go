@@ -1,4 +1,4 @@
-package replaycorpus
+package replaykind
 
 import (
 	"fmt"
@@ -43,7 +43,7 @@ func shortMessage(re *ReplayError, h *historypb.History) string {
 			s = fmt.Sprintf("event %d: %s", re.EventID, s)
 		}
 	}
-	return clip(s, maxMessage)
+	return Clip(s, MaxMessage)
 }
 
 // sideBySide writes a command mismatch: both sides' types and the fields
@@ -63,7 +63,7 @@ func sideBySide(id int64, eventDesc, cmdDesc string) string {
 	if id > 0 {
 		prefix = fmt.Sprintf("event %d: ", id)
 	}
-	if d := diffLabelled(we, wc, "history", "code"); d != "" {
+	if d := DiffLabelled(we, wc, "history", "code"); d != "" {
 		return fmt.Sprintf("%shistory has %s, the code issued %s; %s", prefix, evType, cmdType, d)
 	}
 	return fmt.Sprintf("%shistory has %s, the code issued %s", prefix, describe(eventDesc), describe(cmdDesc))
@@ -81,7 +81,7 @@ func describe(desc string) string {
 	var parts []string
 	for _, k := range identityFields {
 		if v, ok := fields[k]; ok {
-			parts = append(parts, k+" "+clip(v, 40))
+			parts = append(parts, k+" "+Clip(v, 40))
 		}
 	}
 	if len(parts) == 0 {
@@ -186,7 +186,7 @@ func resultMismatch(id int64, msg string, h *historypb.History) string {
 	if i := slices.IndexFunc(cmds, func(m []string) bool { return closesWorkflow(m[1]) }); i >= 0 {
 		code = "issued " + commandName(cmds[i][1])
 		if m := failureMessageRE.FindStringSubmatch(resp); m != nil && strings.HasPrefix(cmds[i][1], "FAIL") {
-			code += fmt.Sprintf(" (failure %q)", clip(strings.ReplaceAll(m[1], `\"`, `"`), 80))
+			code += fmt.Sprintf(" (failure %q)", Clip(strings.ReplaceAll(m[1], `\"`, `"`), 80))
 		}
 	}
 	return fmt.Sprintf("event %d: history has %s, the code %s", id, last, code)
@@ -217,5 +217,5 @@ func unregistered(msg string, h *historypb.History) string {
 		supported = strings.Join(strings.Fields(list), ", ")
 	}
 	return fmt.Sprintf("no workflow is registered as %s (registered: %s): add it to Options.Workflows, or to NamedWorkflows under that name",
-		WorkflowType(h), clip(supported, 120))
+		WorkflowType(h), Clip(supported, 120))
 }

@@ -1,0 +1,74 @@
+package sim_test
+
+import (
+	"log/slog"
+	"syscall"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/temporalsim/temporalsim/fakes"
+	"github.com/temporalsim/temporalsim/scenarios"
+	"github.com/temporalsim/temporalsim/sim"
+)
+
+// bareParallel runs scenarios.ParallelWorkflow(4) on a bare SDK test
+// environment with the scenario's activities and fakes.
+func bareParallel(t *testing.T) {
+	suite := &testsuite.WorkflowTestSuite{}
+	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := suite.NewTestWorkflowEnvironment()
+	env.SetTestTimeout(time.Hour) // virtual in a bubble, where activities sleep for minutes
+	clk := clock.New()
+	env.RegisterWorkflow(scenarios.ParallelWorkflow)
+	env.RegisterActivity(&scenarios.ParallelActivities{Clock: clk, Notify: fakes.NewNotificationSink(clk, sim.Seed(1).Stream("notify"), nil)})
+	env.ExecuteWorkflow(scenarios.ParallelWorkflow, 4)
+	if err := env.GetWorkflowError(); err != nil || !env.IsWorkflowCompleted() {
+		t.Fatalf("bare run: completed %v, %v", env.IsWorkflowCompleted(), err)
+	}
+}
+
+// BenchmarkEngine2ParallelVsBareEnv runs parallel-activities (no faults) on
+// engine 2 and the same workflow on a bare TestWorkflowEnvironment in a
+// bubble, alternately, and reports the wall and CPU time ratios.
+func BenchmarkEngine2ParallelVsBareEnv(b *testing.B) {
+	sc, err := scenarios.Lookup("parallel-activities")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var bareWall, bareCPU, engWall, engCPU time.Duration
+	ok := testing.RunTests(func(string, string) (bool, error) { return true, nil }, []testing.InternalTest{{Name: b.Name(), F: func(t *testing.T) {
+		for i := 0; i < b.N; i++ {
+			w, c := time.Now(), cpuTime()
+			synctest.Test(t, bareParallel)
+			bareWall, bareCPU = bareWall+time.Since(w), bareCPU+cpuTime()-c
+			w, c = time.Now(), cpuTime()
+			r, err := sim.Run(t, sc, 1, sim.Plan{}, &sim.Options{Engine: sim.EngineServer})
+			engWall, engCPU = engWall+time.Since(w), engCPU+cpuTime()-c
+			if err != nil || r.Outcome != sim.Completed {
+				t.Fatalf("engine-2 run: %v", err)
+			}
+		}
+	}}})
+	if !ok {
+		b.Fatal("benchmark body failed")
+	}
+	b.ReportMetric(float64(bareWall.Microseconds())/float64(b.N), "bare-µs/run")
+	b.ReportMetric(float64(engWall.Microseconds())/float64(b.N), "engine2-µs/run")
+	b.ReportMetric(float64(engWall)/float64(bareWall), "engine2/bare")
+	b.ReportMetric(float64(engCPU)/float64(bareCPU), "cpu-engine2/bare")
+}
+
+// cpuTime is the user and system CPU time the process has used: steadier
+// than wall time on a shared machine.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
