@@ -57,11 +57,14 @@ func TestConformance(t *testing.T) {
 	if slices.Contains(results, nil) {
 		return // a row could not run; its subtest says why
 	}
-	c := Count(results)
-	t.Logf("%d rows, %d compared, %d agree, %d differ as explained, %d differ unexplained; %d of %d required rows run, %d outside the profile; %d run again slower",
-		c.Rows, c.Applicable, c.Agreeing, c.Explained, c.Unexplained, c.RequiredRun, c.Required, c.Outside, reruns(results))
-	if c.RequiredRun != c.Required {
-		t.Errorf("%d of %d rows of the required kinds ran", c.RequiredRun, c.Required)
+	for _, e := range sim.Engines() {
+		c := Count(results, e)
+		t.Logf("engine %s: %d rows, %d compared, %d not run (a fault kind it lacks), %d agree, %d differ as explained, %d differ unexplained; "+
+			"%d of %d required rows run, %d outside the profile; %d run again slower",
+			engineNum(e), c.Rows, c.Applicable, c.NotRun, c.Agreeing, c.Explained, c.Unexplained, c.RequiredRun, c.Required, c.Outside, reruns(results, e))
+		if c.RequiredRun+c.RequiredNotRun != c.Required || (e == sim.EngineTestEnv && c.NotRun > 0) {
+			t.Errorf("engine %s: %d of %d rows of the required kinds ran, %d not run", engineNum(e), c.RequiredRun, c.Required, c.RequiredNotRun)
+		}
 	}
 	var doc bytes.Buffer
 	if err := WriteTable(&doc, results, version); err != nil {
@@ -69,6 +72,12 @@ func TestConformance(t *testing.T) {
 	}
 	if *update {
 		if err := writeFileAtomic(tablePath, doc.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(shapesPath), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeFileAtomic(shapesPath, recordShapes(results)); err != nil {
 			t.Fatal(err)
 		}
 		return
@@ -105,27 +114,28 @@ func writeFileAtomic(path string, b []byte) error {
 // first.
 const rerunSlowdown = 3
 
-// runRows runs the applicable rows: first on the engine, one after
+// runRows runs the applicable rows: first on each engine, one after
 // another (those runs are CPU-bound), then on the server, parallelRows at
 // a time (those wait on scaled timers). A row whose real run is unsettled
-// (see unsettled) runs once more on the server, rerunSlowdown times
-// slower, and that run counts: the server's latencies grow with the
-// machine's load and the speed-up turns them into virtual time, while a
-// difference the engine causes shows at any speed. Each row then gets a
-// subtest that fails on what no known difference explains.
+// (see unsettled) on either engine runs once more on the server,
+// rerunSlowdown times slower, and that run counts: the server's latencies
+// grow with the machine's load and the speed-up turns them into virtual
+// time, while a difference the engine causes shows at any speed. Each row
+// then gets a subtest that fails on what no known difference explains.
+// The results hold each row once per engine, engine 1 first.
 func runRows(t *testing.T, rn *Runner, rows []Row, last *lastTable) []*RowResult {
-	engine := make([]*sim.Result, len(rows))
+	engine := make([][]EngineRun, len(rows))
 	for i, row := range rows {
 		if row.NotApplicable != "" {
 			continue
 		}
-		er, err := rn.Engine(t, row)
+		runs, err := rn.Engines(t, row)
 		if err != nil {
 			t.Fatal(err)
 		}
-		engine[i] = er
+		engine[i] = runs
 	}
-	out := make([]*RowResult, len(rows))
+	out := make([][]*RowResult, len(rows))
 	errs := make([]error, len(rows))
 	serverRuns(rn, rows, engine, out, errs)
 	slow := *rn
@@ -136,32 +146,51 @@ func runRows(t *testing.T, rn *Runner, rows []Row, last *lastTable) []*RowResult
 	for i, row := range rows {
 		again[i] = row
 		again[i].NotApplicable = "settled"
-		if row.NotApplicable == "" && unsettled(out[i], errs[i], last) {
+		if row.NotApplicable == "" && unsettledRow(out[i], errs[i], last) {
 			again[i] = slower(row)
 		}
 	}
 	serverRuns(&slow, again, engine, out, errs)
+	var results []*RowResult
 	for i, row := range rows {
-		if again[i].NotApplicable == "" && out[i] != nil {
-			out[i].FirstRun = firstRun(first[i], firstErrs[i], row)
-		}
 		if row.NotApplicable != "" {
-			out[i] = &RowResult{Row: row}
+			results = append(results, nowhere(row)...)
 			continue
+		}
+		if again[i].NotApplicable == "" && errs[i] == nil {
+			for j, r := range out[i] {
+				r.FirstRun = firstRun(firstOf(first[i], j), firstErrs[i], row)
+			}
 		}
 		t.Run(row.Name(), func(t *testing.T) {
 			if errs[i] != nil {
 				t.Fatal(errs[i])
 			}
-			checkRow(t, out[i])
+			for _, r := range out[i] {
+				checkRow(t, r)
+			}
 		})
+		if errs[i] != nil {
+			results = append(results, nil)
+			continue
+		}
+		results = append(results, out[i]...)
 	}
-	return out
+	return results
+}
+
+// firstOf is the j-th engine's result of a row's first real run, nil when
+// that run failed.
+func firstOf(rs []*RowResult, j int) *RowResult {
+	if j < len(rs) {
+		return rs[j]
+	}
+	return nil
 }
 
 // serverRuns runs the applicable rows on the server, parallelRows at a
 // time, into out and errs.
-func serverRuns(rn *Runner, rows []Row, engine []*sim.Result, out []*RowResult, errs []error) {
+func serverRuns(rn *Runner, rows []Row, engine [][]EngineRun, out [][]*RowResult, errs []error) {
 	sem := make(chan struct{}, parallelRows)
 	var wg sync.WaitGroup
 	for i, row := range rows {
@@ -177,23 +206,32 @@ func serverRuns(rn *Runner, rows []Row, engine []*sim.Result, out []*RowResult, 
 	wg.Wait()
 }
 
+// unsettledRow reports whether a row's real run must run again: it failed,
+// or it is unsettled for one of the engines.
+func unsettledRow(rs []*RowResult, err error, last *lastTable) bool {
+	if err != nil {
+		return true
+	}
+	return slices.ContainsFunc(rs, func(r *RowResult) bool { return unsettled(r, nil, last) })
+}
+
 // unsettled reports whether a row's real run must run again before it
 // counts: it failed, it differs in a way no known difference explains,
 // it broke a property it is held to, or its matrix verdict (timing-dependent
 // differences aside) is not the last table's.
 func unsettled(r *RowResult, err error, last *lastTable) bool {
-	if err != nil || len(r.Unexplained()) > 0 || (!r.OutsideProfile && len(r.ServerViolations) > 0) {
+	if err != nil || len(r.Unexplained()) > 0 || (!r.OutsideProfile && len(r.ServerViolations) > 0) || shapeUnlisted(r) {
 		return true
 	}
 	for _, d := range r.Diffs {
-		if emulatedMatch(r.Row, d) != nil {
+		if emulatedMatch(r.On, r.Row, d) != nil {
 			return true
 		}
 	}
 	if last == nil {
 		return false
 	}
-	want, ok := last.verdicts[r.Name()]
+	want, ok := last.verdicts[cellKey(r.On, r.Name())]
 	return ok && stableCell(want) != stableCell(verdict(r))
 }
 
@@ -207,9 +245,9 @@ func slower(row Row) Row {
 	return row
 }
 
-// firstRun says what a row's first real run showed.
+// firstRun says what a row's first real run showed on one engine.
 func firstRun(r *RowResult, err error, row Row) string {
-	if err != nil {
+	if err != nil || r == nil {
 		return fmt.Sprintf("the first real run, at speed-up %.0f, failed: %v", row.Scale, err)
 	}
 	what := []string{verdict(r)}
@@ -222,38 +260,47 @@ func firstRun(r *RowResult, err error, row Row) string {
 	return fmt.Sprintf("the first real run, at speed-up %.0f, showed %s", r.Scale, strings.Join(what, "; "))
 }
 
-func reruns(results []*RowResult) int {
+func reruns(results []*RowResult, e sim.Engine) int {
 	n := 0
 	for _, r := range results {
-		if r.FirstRun != "" {
+		if r.On == e && r.FirstRun != "" {
 			n++
 		}
 	}
 	return n
 }
 
-// checkRow fails t for what no known difference explains.
+// checkRow fails t for what no known difference explains on r's engine,
+// and for a history shape that differs unlisted.
 func checkRow(t *testing.T, r *RowResult) {
-	if r.FirstRun != "" {
+	if r.NotRun != "" {
+		return
+	}
+	on := "engine " + engineNum(r.On)
+	if r.FirstRun != "" && r.On == sim.EngineTestEnv {
 		t.Logf("run again at speed-up %.0f: %s", r.Scale, r.FirstRun)
 	}
+	failed := t.Failed()
 	for _, d := range r.Diffs {
-		if k := emulatedMatch(r.Row, d); k != nil {
-			t.Errorf("%s matches %s, a difference the engine emulates: the emulation broke", d, k.ID)
+		if k := emulatedMatch(r.On, r.Row, d); k != nil {
+			t.Errorf("%s: %s matches %s, a difference the engine emulates: the emulation broke", on, d, k.ID)
 		}
 	}
 	for _, d := range r.Unexplained() {
-		t.Errorf("unexplained difference: %s\n(plan: %s)", d, planLine(r.Plan))
+		t.Errorf("%s: unexplained difference: %s\n(plan: %s)", on, d, planLine(r.Plan))
 	}
 	if !r.OutsideProfile {
 		for _, v := range r.ServerViolations {
-			t.Errorf("the real run broke %s", v)
+			if r.On == sim.EngineTestEnv { // once a row
+				t.Errorf("the real run broke %s", v)
+			}
 		}
 		for _, v := range r.EngineViolations {
-			t.Errorf("the engine run broke %s", v)
+			t.Errorf("the %s run broke %s", on, v)
 		}
 	}
-	if t.Failed() {
+	checkShapes(t, r)
+	if t.Failed() && !failed {
 		t.Logf("the real run's attempts (scale %.0f):\n%s", r.Scale, strings.Join(r.ServerAttempts, "\n"))
 	}
 }

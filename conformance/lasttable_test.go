@@ -13,21 +13,36 @@ import (
 )
 
 // lastTable is what a conformance table (docs/conformance.md) recorded:
-// each row's matrix cell and each difference with the id of the entry
-// that explained it ("unexplained" for none).
+// each row's matrix cell per engine and each difference with the engine
+// that showed it and the id of the entry that explained it
+// ("unexplained" for none).
 type lastTable struct {
-	verdicts map[string]string // by row name, scenario/kind
+	verdicts map[string]string // by cellKey
 	diffs    []tableDiff
 }
 
 type tableDiff struct {
+	on   sim.Engine
 	row  Row
 	diff Diff
 	id   string
 }
 
-// diffLine is a difference in a table's Rows section, as writeRows writes it.
-var diffLine = regexp.MustCompile("^- (.+?): engine `(.*)`, server `(.*)` \\(([a-z-]+)\\)$")
+// cellKey names a matrix cell: a row (scenario/kind) on an engine.
+func cellKey(e sim.Engine, row string) string { return row + " on engine " + engineNum(e) }
+
+// engineOfNum is the engine a table names 1 or 2.
+func engineOfNum(n string) sim.Engine {
+	for _, e := range sim.Engines() {
+		if engineNum(e) == n {
+			return e
+		}
+	}
+	return ""
+}
+
+// diffLine is a difference in a table's Rows section, as writeRow writes it.
+var diffLine = regexp.MustCompile("^- engine ([12]) · (.+?): engine `(.*)`, server `(.*)` \\(([a-z-]+)\\)$")
 
 // readLastTable reads and parses the table at path.
 func readLastTable(path string) (*lastTable, error) {
@@ -47,11 +62,11 @@ func parseTable(doc string) (*lastTable, error) {
 		switch {
 		case len(cells) < 2 || strings.HasPrefix(cells[0], "---"):
 		case cells[0] == "scenario":
-			kinds = cells[1:]
+			kinds = cells[2:]
 		default:
-			for i, c := range cells[1:] {
+			for i, c := range cells[2:] {
 				if i < len(kinds) && c != "" {
-					lt.verdicts[cells[0]+"/"+kinds[i]] = c
+					lt.verdicts[cellKey(engineOfNum(cells[1]), cells[0]+"/"+kinds[i])] = c
 				}
 			}
 		}
@@ -67,7 +82,7 @@ func parseTable(doc string) (*lastTable, error) {
 			continue
 		}
 		if m := diffLine.FindStringSubmatch(l); m != nil && cur.Scenario != nil {
-			lt.diffs = append(lt.diffs, tableDiff{row: cur, diff: Diff{Field: m[1], Engine: noneIsEmpty(m[2]), Server: noneIsEmpty(m[3])}, id: m[4]})
+			lt.diffs = append(lt.diffs, tableDiff{on: engineOfNum(m[1]), row: cur, diff: Diff{Field: m[2], Engine: noneIsEmpty(m[3]), Server: noneIsEmpty(m[4])}, id: m[5]})
 		}
 	}
 	return lt, nil
@@ -105,13 +120,17 @@ func section(doc, name string) string {
 // timingPart is the timing-dependent part of a matrix cell.
 var timingPart = regexp.MustCompile(regexp.QuoteMeta(timingMark) + `[^|]*`)
 
+// stableSections are the sections of a table that a fresh run must
+// reproduce.
+var stableSections = []string{"Counts", "Matrix", "History shapes"}
+
 // staleSections compares the sections of the last table that a fresh run
-// must reproduce (the counts and the matrix, without the timing-dependent
-// part of its cells) and returns their differences as a cmp diff (-last
-// +fresh), "" when there are none.
+// must reproduce (the counts, the matrix without the timing-dependent part
+// of its cells, the history shapes) and returns their differences as a cmp
+// diff (-last +fresh), "" when there are none.
 func staleSections(last, fresh string) string {
 	var out strings.Builder
-	for _, name := range []string{"Counts", "Matrix"} {
+	for _, name := range stableSections {
 		a, b := section(last, name), section(fresh, name)
 		a, b = timingPart.ReplaceAllString(a, " "), timingPart.ReplaceAllString(b, " ")
 		if a == "" || a != b {
@@ -121,35 +140,55 @@ func staleSections(last, fresh string) string {
 	return out.String()
 }
 
-// checkKnown lists what is wrong between list and the last table: a
-// difference the table says one entry explains and list says another
-// does, an emulated entry whose patterns match a difference, a live entry
-// that explains no difference.
+// checkKnown lists what is wrong between list and the last table, engine
+// by engine: a difference the table says one entry explains and list says
+// another does, an emulated entry whose patterns match a difference, a
+// live entry that explains no difference of an engine that ran a row it
+// applies to.
 func checkKnown(lt *lastTable, list []*Known) []string {
 	var problems []string
-	used := map[string]bool{}
+	used := map[string]bool{} // cellKey(engine, entry id)
 	for _, td := range lt.diffs {
 		var got *Known
+		where := td.row.Name() + " on engine " + engineNum(td.on)
 		for _, k := range list {
 			switch {
-			case k.Emulated && k.patternMatches(td.row, td.diff):
-				problems = append(problems, fmt.Sprintf("%s: emulated entry %s matches %s: the engine no longer emulates it", td.row.Name(), k.ID, td.diff))
-			case !k.Emulated && got == nil && k.patternMatches(td.row, td.diff):
+			case k.Emulated && k.patternMatches(td.on, td.row, td.diff):
+				problems = append(problems, fmt.Sprintf("%s: emulated entry %s matches %s: the engine no longer emulates it", where, k.ID, td.diff))
+			case !k.Emulated && got == nil && k.patternMatches(td.on, td.row, td.diff):
 				got = k
 			}
 		}
-		used[knownID(got)] = true
+		used[cellKey(td.on, knownID(got))] = true
 		if knownID(got) != td.id {
 			problems = append(problems, fmt.Sprintf("%s: %s is explained by %s in the table, by %s in the known differences",
-				td.row.Name(), td.diff, td.id, knownID(got)))
+				where, td.diff, td.id, knownID(got)))
 		}
 	}
 	for _, k := range list {
-		if !k.Emulated && !used[k.ID] {
-			problems = append(problems, fmt.Sprintf("live entry %s explains no row of the last table", k.ID))
+		for _, e := range sim.Engines() {
+			if !k.Emulated && !used[cellKey(e, k.ID)] && lt.ranAny(e, k) {
+				problems = append(problems, fmt.Sprintf("live entry %s explains no row of engine %s in the last table", k.ID, engineNum(e)))
+			}
 		}
 	}
 	return problems
+}
+
+// ranAny reports whether engine e ran, in the table, a row that k applies
+// to: an entry can only be held to explaining something where it could.
+func (lt *lastTable) ranAny(e sim.Engine, k *Known) bool {
+	for key, cell := range lt.verdicts {
+		name, ok := strings.CutSuffix(key, " on engine "+engineNum(e))
+		if !ok || cell == "n/a" || strings.HasPrefix(cell, "not run") {
+			continue
+		}
+		sc, kind, _ := strings.Cut(name, "/")
+		if k.applies(e, Row{Scenario: &sim.Scenario{Name: sc}, Kind: PlanKind(kind)}) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestKnownAgainstLastTable holds the known differences to the last table
@@ -170,13 +209,14 @@ func TestKnownAgainstLastTable(t *testing.T) {
 }
 
 func TestCheckKnownFinds(t *testing.T) {
-	doc := "# t\n\n## Matrix\n\n| scenario | no-faults |\n| --- | --- |\n| s | differ: [a](#a) |\n\n## Rows\n\n### s/no-faults\n\n" +
-		"- calls X: engine `1`, server `2` (a)\n- timers fired: engine `1`, server `(none)` (unexplained)\n"
+	doc := "# t\n\n## Matrix\n\n| scenario | engine | no-faults |\n| --- | --- | --- |\n| s | 1 | differ: [a](#a) |\n| s | 2 | not run: x |\n\n## Rows\n\n### s/no-faults\n\n" +
+		"- engine 1 · calls X: engine `1`, server `2` (a)\n- engine 1 · timers fired: engine `1`, server `(none)` (unexplained)\n"
 	lt, err := parseTable(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lt.verdicts["s/no-faults"] != "differ: [a](#a)" || len(lt.diffs) != 2 || lt.diffs[1].diff.Server != "" {
+	if lt.verdicts[cellKey(sim.EngineTestEnv, "s/no-faults")] != "differ: [a](#a)" || lt.verdicts[cellKey(sim.EngineServer, "s/no-faults")] != "not run: x" ||
+		len(lt.diffs) != 2 || lt.diffs[1].diff.Server != "" || lt.diffs[0].on != sim.EngineTestEnv {
 		t.Fatalf("parsed %+v", lt)
 	}
 	calls := Pattern{Field: `calls X`, Engine: `1`, Server: `2`}
@@ -190,6 +230,9 @@ func TestCheckKnownFinds(t *testing.T) {
 		{"an emulated entry matches", []*Known{{ID: "a", Match: []Pattern{calls}}, {ID: "e", Emulated: true, Match: []Pattern{calls}}}, 1},
 		{"a live entry explains nothing", []*Known{{ID: "a", Match: []Pattern{calls}}, {ID: "c", Match: []Pattern{{Field: "outcome", Engine: ".+", Server: ".+"}}}}, 1},
 		{"an entry explains the unexplained", []*Known{{ID: "a", Match: []Pattern{calls, {Field: `timers fired`, Engine: `1`, Server: ``}}}}, 1},
+		{"an entry for engine 2 alone", []*Known{{ID: "a", Engines: []sim.Engine{sim.EngineServer}, Match: []Pattern{calls}}}, 1},
+		// Engine 2 ran no row, so an entry of both engines explains none of its rows and that is no problem.
+		{"an entry of both engines", []*Known{{ID: "a", Engines: sim.Engines(), Match: []Pattern{calls}}}, 0},
 	} {
 		if got := checkKnown(lt, tc.list); len(got) != tc.want {
 			t.Errorf("%s: problems %q, want %d", tc.name, got, tc.want)
@@ -199,7 +242,7 @@ func TestCheckKnownFinds(t *testing.T) {
 
 func TestStaleSections(t *testing.T) {
 	doc := func(counts, matrix, rows string) string {
-		return "# t\n\n## Counts\n\n" + counts + "\n\n## Matrix\n\n" + matrix + "\n\n## Rows\n\n" + rows + "\n"
+		return "# t\n\n## Counts\n\n" + counts + "\n\n## Matrix\n\n" + matrix + "\n\n## History shapes\n\n| s | same |\n\n## Rows\n\n" + rows + "\n"
 	}
 	last := doc("| 3 | 2 |", "| s | agree |", "a row")
 	if d := staleSections(last, doc("| 3 | 2 |", "| s | agree |", "another speed-up")); d != "" {
@@ -224,8 +267,9 @@ func TestStaleSections(t *testing.T) {
 
 func TestUnsettled(t *testing.T) {
 	sc := &sim.Scenario{Name: "s"}
-	last := &lastTable{verdicts: map[string]string{"s/no-faults": "agree", "s/cancellation": "agree †"}}
-	agree := &RowResult{Row: Row{Scenario: sc, Kind: NoFaults}}
+	last := &lastTable{verdicts: map[string]string{cellKey(sim.EngineTestEnv, "s/no-faults"): "agree", cellKey(sim.EngineTestEnv, "s/cancellation"): "agree †",
+		cellKey(sim.EngineServer, "s/cancellation"): "not run: workflow-cancel"}}
+	agree := &RowResult{Row: Row{Scenario: sc, Kind: NoFaults}, On: sim.EngineTestEnv}
 	differ := &RowResult{Row: Row{Scenario: sc, Kind: NoFaults}, Diffs: []Diff{{"outcome", "completed", "failed"}}, Explained: []*Known{nil}}
 	broke := &RowResult{Row: Row{Scenario: sc, Kind: NoFaults}, ServerViolations: []sim.Violation{{Property: "p"}}}
 	outside := &RowResult{Row: Row{Scenario: sc, Kind: Cancellation, OutsideProfile: true}, ServerViolations: []sim.Violation{{Property: "p"}}}
@@ -243,7 +287,11 @@ func TestUnsettled(t *testing.T) {
 		{"unexplained", differ, nil, nil, true},
 		{"a property broken", broke, nil, nil, true},
 		{"outside the profile, properties compared", outside, nil, last, false},
-		{"not the table's cell", &RowResult{Row: Row{Scenario: sc, Kind: Cancellation}}, nil, last, true},
+		{"not the table's cell", &RowResult{Row: Row{Scenario: sc, Kind: Cancellation}, On: sim.EngineTestEnv}, nil, last, true},
+		{"engine 2 runs what it did not", &RowResult{Row: Row{Scenario: sc, Kind: Cancellation}, On: sim.EngineServer}, nil, last, true},
+		{"engine 2 still does not run it", &RowResult{Row: Row{Scenario: sc, Kind: Cancellation}, On: sim.EngineServer, NotRun: "workflow-cancel"}, nil, last, false},
+		{"a history shape differs", &RowResult{Row: Row{Scenario: sc, Kind: NoFaults}, On: sim.EngineServer, Engine: &Observation{},
+			EngineShapes: []HistoryShape{{Events: []string{"A"}}}, ServerShapes: []HistoryShape{{Events: []string{"B"}}}}, nil, nil, true},
 		{"a timing-dependent difference only", &RowResult{Row: Row{Scenario: sc, Kind: NoFaults}, Diffs: []Diff{{"timers fired", "2", "1"}},
 			Explained: []*Known{{ID: "t", Timing: true}}}, nil, last, false},
 	} {

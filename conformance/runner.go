@@ -45,9 +45,15 @@ type Runner struct {
 // least this long, which only moves its retry later in virtual time.
 const MinTimeout = 3 * time.Second
 
-// RowResult is what a row's two runs showed and how they compare.
+// RowResult is what a row's run on one engine and its real run showed
+// and how they compare. A row has one per engine; both share the real run.
 type RowResult struct {
 	Row
+	// On is the engine. NotRun, when set, is the fault kind of the row's
+	// plan that On does not carry out yet (sim.Engine.Refuses): the row did
+	// not run there, is counted apart, and never counts as agreement.
+	On             sim.Engine
+	NotRun         sim.Kind
 	Engine, Server *Observation
 	// Diffs lists every difference; Explained holds, for each, the known
 	// difference that explains it (nil when none does).
@@ -65,13 +71,27 @@ type RowResult struct {
 	Workers, Replays int
 	Scale            float64
 	ServerAttempts   []string
+	// EngineShapes and ServerShapes are the event types of each history
+	// of the run, the first workflow run and its children (history
+	// shapes, shapes.go); EngineShapes is nil on engine 1, which keeps no
+	// history.
+	EngineShapes, ServerShapes []HistoryShape
 	// FirstRun, when the row's real run ran again slower because the
 	// first was unsettled, says what the first showed.
 	FirstRun string
 }
 
-// Agrees reports whether both runs showed the same.
-func (r *RowResult) Agrees() bool { return len(r.Diffs) == 0 }
+// Agrees reports whether both runs showed the same: an engine that did not
+// run the row does not agree.
+func (r *RowResult) Agrees() bool { return r.NotRun == "" && len(r.Diffs) == 0 }
+
+// EngineRun is a row's run on one engine, or, in NotRun, the fault kind
+// that engine does not carry out yet.
+type EngineRun struct {
+	Engine sim.Engine
+	Result *sim.Result
+	NotRun sim.Kind
+}
 
 // stableIDs lists, once each and in order, the ids of the known
 // differences that explain r's differences ("unexplained" for those none
@@ -134,35 +154,63 @@ func (rn *Runner) Rows(t *testing.T, sc *sim.Scenario) ([]Row, *sim.Result, erro
 	return Rows(sc, base, busy), base, nil
 }
 
-// Run runs one row on both engines and compares them. The error is for
+// Run runs one row on each engine and on the server and compares each
+// engine's run with the real one, engine 1 first. The error is for
 // infrastructure failures (the server, a history that cannot be read);
-// what the runs did is in the result.
-func (rn *Runner) Run(ctx context.Context, t *testing.T, row Row) (*RowResult, error) {
+// what the runs did is in the results.
+func (rn *Runner) Run(ctx context.Context, t *testing.T, row Row) ([]*RowResult, error) {
 	if row.NotApplicable != "" {
-		return &RowResult{Row: row}, nil
+		return nowhere(row), nil
 	}
-	er, err := rn.Engine(t, row)
+	runs, err := rn.Engines(t, row)
 	if err != nil {
 		return nil, err
 	}
-	return rn.RunServer(ctx, row, er)
+	return rn.RunServer(ctx, row, runs)
 }
 
-// Engine runs a row on the engine, observed as Compare observes it.
-func (rn *Runner) Engine(t *testing.T, row Row) (*sim.Result, error) {
-	er, err := sim.Run(t, instrument(row.Scenario), rn.seed(), row.Plan, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s on the engine: %w", row.Name(), err)
+// nowhere is a row that runs on no engine, once per engine.
+func nowhere(row Row) []*RowResult {
+	var out []*RowResult
+	for _, e := range sim.Engines() {
+		out = append(out, &RowResult{Row: row, On: e})
 	}
-	return er, nil
+	return out
 }
 
-// RunServer runs a row on the server and compares the run with the row's
-// engine run (from Engine). Engine runs are CPU-bound and real runs
-// latency-bound, so a caller with many rows runs the engine's first.
-func (rn *Runner) RunServer(ctx context.Context, row Row, er *sim.Result) (*RowResult, error) {
+// Engines runs a row on each engine (sim.Engines), observed as Compare
+// observes it. An engine that does not carry out a fault kind of the
+// row's plan yet is not asked to: its EngineRun names the kind.
+func (rn *Runner) Engines(t *testing.T, row Row) ([]EngineRun, error) {
+	var out []EngineRun
+	for _, e := range sim.Engines() {
+		if k, refused := e.Refuses(row.Plan); refused {
+			out = append(out, EngineRun{Engine: e, NotRun: k})
+			continue
+		}
+		er, err := sim.Run(t, instrument(row.Scenario), rn.seed(), row.Plan, &sim.Options{Engine: e})
+		if err != nil {
+			return nil, fmt.Errorf("%s on engine %s: %w", row.Name(), engineNum(e), err)
+		}
+		out = append(out, EngineRun{Engine: e, Result: er})
+	}
+	return out, nil
+}
+
+// engineNum is how the table names an engine: 1 or 2.
+func engineNum(e sim.Engine) string {
+	if e == sim.EngineServer {
+		return "2"
+	}
+	return "1"
+}
+
+// RunServer runs a row on the server and compares the run with each of
+// the row's engine runs (from Engines). Engine runs are CPU-bound and real
+// runs latency-bound, so a caller with many rows runs the engines' first.
+func (rn *Runner) RunServer(ctx context.Context, row Row, runs []EngineRun) ([]*RowResult, error) {
 	if row.NotApplicable != "" {
-		return &RowResult{Row: row}, nil
+		return nowhere(row), nil
 	}
 	srv := rn.Server(row)
 	rr, err := realserver.Run(ctx, srv, realserver.RunOptions{Scenario: instrument(row.Scenario), Seed: rn.seed(), Plan: row.Plan,
@@ -179,36 +227,54 @@ func (rn *Runner) RunServer(ctx context.Context, row Row, er *sim.Result) (*RowR
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the real run: %w", row.Name(), err)
 	}
-	res := &RowResult{Row: row, Engine: engineObservation(er), Server: sr.obs, EngineViolations: er.Violations,
-		Workers: rr.Workers, Replays: rr.Replays, Scale: rr.Scale}
+	base := RowResult{Row: row, Server: sr.obs, Workers: rr.Workers, Replays: rr.Replays, Scale: rr.Scale, ServerShapes: serverShapes(sr.hists)}
 	for _, a := range sr.view.Activities {
 		for _, at := range a.Attempts {
-			res.ServerAttempts = append(res.ServerAttempts, fmt.Sprintf("%s %s#%d attempt %d on worker %d, %s to %s: %s",
+			base.ServerAttempts = append(base.ServerAttempts, fmt.Sprintf("%s %s#%d attempt %d on worker %d, %s to %s: %s",
 				a.Workflow, a.Type, a.Call, at.N, at.Worker, at.Start.Truncate(time.Millisecond), at.End.Truncate(time.Millisecond), at.Result))
 		}
 	}
-	res.Diffs = Compare(res.Engine, res.Server, row.Scenario.Name)
-	for _, d := range res.Diffs {
-		res.Explained = append(res.Explained, explain(row, d))
-	}
 	for _, v := range checkProperties(row.Scenario, ownResults(sr.view)) {
 		if timingExact(row.Scenario.Name, v.Property) != "" {
-			res.Unchecked = append(res.Unchecked, v)
+			base.Unchecked = append(base.Unchecked, v)
 		} else {
-			res.ServerViolations = append(res.ServerViolations, v)
+			base.ServerViolations = append(base.ServerViolations, v)
 		}
 	}
-	if row.OutsideProfile {
+	var out []*RowResult
+	for _, run := range runs {
+		out = append(out, compareRun(base, run))
+	}
+	return out, nil
+}
+
+// compareRun compares one engine's run of a row with the real run, whose
+// side base holds.
+func compareRun(base RowResult, run EngineRun) *RowResult {
+	res := base
+	res.On = run.Engine
+	if run.NotRun != "" {
+		res.NotRun = run.NotRun
+		return &res
+	}
+	er := run.Result
+	res.Engine, res.EngineViolations = engineObservation(er), er.Violations
+	res.EngineShapes = engineShapes(er.Histories())
+	res.Diffs = Compare(res.Engine, res.Server, res.Scenario.Name)
+	for _, d := range res.Diffs {
+		res.Explained = append(res.Explained, explain(res.On, res.Row, d))
+	}
+	if res.OutsideProfile {
 		// The scenario was not built for this fault: what counts is that
 		// both sides broke the same properties.
-		d := Diff{Field: "properties broken", Engine: brokenNames(row.Scenario.Name, res.EngineViolations),
-			Server: brokenNames(row.Scenario.Name, res.ServerViolations)}
+		d := Diff{Field: "properties broken", Engine: brokenNames(res.Scenario.Name, res.EngineViolations),
+			Server: brokenNames(res.Scenario.Name, res.ServerViolations)}
 		if d.Engine != d.Server {
 			res.Diffs = append(res.Diffs, d)
-			res.Explained = append(res.Explained, explain(row, d))
+			res.Explained = append(res.Explained, explain(res.On, res.Row, d))
 		}
 	}
-	return res, nil
+	return &res
 }
 
 // brokenNames lists the properties vs broke, sorted, leaving out those a

@@ -188,6 +188,8 @@ func (r *run) setup(ctx context.Context) error {
 		return fmt.Errorf("connecting to %s: %w", r.srv.Address(), err)
 	}
 	r.c = c
+	// Async completions (World.CompleteActivity) go through the run's client.
+	r.world.SetActivityCompleter(c, r.srv.Namespace())
 	window := r.opts.Scenario.Profile.Window
 	if window <= 0 {
 		window = 10 * time.Minute // the profile's default
@@ -252,6 +254,9 @@ func (r *run) stopWorker() {
 // close stops every worker still running and closes the client.
 func (r *run) close() {
 	r.closeOnce.Do(func() {
+		if r.world != nil {
+			r.world.End()
+		}
 		for {
 			r.mu.Lock()
 			done := r.stopped >= len(r.workers)

@@ -144,6 +144,14 @@ var mutantsByScenario = map[string][]mutant{
 				versioned(ctx, "hold", func() { insertedActivity(ctx, "PlaceHold") })
 			}), want: ExpectPass},
 	},
+	"async-completion": {
+		{name: "risk-check-before-authorize", why: "a RiskCheck activity before the authorization: the history's first activity is Authorize",
+			make: wrapWorkflow(func(ctx workflow.Context) { insertedActivity(ctx, "RiskCheck") }), want: ExpectFail(CommandMismatch)},
+		{name: "versioned-risk-check", why: "the same, behind GetVersion",
+			make: wrapWorkflow(func(ctx workflow.Context) {
+				versioned(ctx, "risk", func() { insertedActivity(ctx, "RiskCheck") })
+			}), want: ExpectPass},
+	},
 	"schedule": {
 		{name: "calendar-loaded-first", why: "a LoadCalendar activity before the first tick's timer: the history's timer has no command",
 			make: wrapWorkflow(func(ctx workflow.Context) { insertedActivity(ctx, "LoadCalendar") }), want: ExpectFail(MissingCommand)},

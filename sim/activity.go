@@ -39,6 +39,7 @@ type activityRun struct {
 	hbDetail *commonpb.Payloads // last heartbeat details the server got
 	hbValues []any
 	attempts []AttemptRecord
+	slot     *asyncSlot // the running attempt, for completions by id
 }
 
 func (r *activityRun) requestCancel() { r.cancelOnce.Do(func() { close(r.cancelReq) }) }
@@ -173,6 +174,7 @@ func (o *activityOutbound) GetInfo(ctx context.Context) activity.Info {
 		info.StartedTime = at.start
 		info.HeartbeatTimeout = at.run.opts.HeartbeatTimeout
 		info.StartToCloseTimeout = at.run.opts.StartToCloseTimeout
+		info.TaskToken = []byte(attemptToken(at.run, at.n))
 		info.ScheduleToCloseTimeout = at.run.opts.ScheduleToCloseTimeout
 		if dl, ok := ctx.Deadline(); ok {
 			info.Deadline = dl

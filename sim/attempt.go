@@ -16,6 +16,9 @@ type attemptEnd struct {
 	res     any
 	err     error
 	timeout enumspb.TimeoutType // set when the attempt timed out
+	// async says an external completer ended the attempt (after the
+	// activity returned ErrResultPending): the worker's fate is no matter.
+	async bool
 }
 
 // supervise runs the attempts of one activity the way a server would:
@@ -133,6 +136,7 @@ func (e *engine) runAttempt(parent context.Context, run *activityRun, n int, cal
 	actx = context.WithValue(actx, attemptKey{}, at)
 	actx = context.WithValue(actx, sinkKey{}, &sinkRef{sink: &at.sink, wf: run.wf, key: run.key, attempt: n, e: e})
 	at.ctx = actx
+	slot := e.openSlot(run, n, deadline)
 	ev := Event{Kind: "act.start", WF: run.wf, Name: run.typ, ID: run.key, Attempt: n, Detail: "worker=" + itoa(at.gen.n)}
 	if len(at.faults) > 0 {
 		ev.Fault = at.faults[0].ID
@@ -152,9 +156,11 @@ func (e *engine) runAttempt(parent context.Context, run *activityRun, n int, cal
 			results <- end
 		}()
 		end.res, end.err = call(actx)
+		end = slot.awaitCompletion(at, end)
 	}()
 
 	end := e.watchAttempt(at, results, deadline, dlType)
+	e.closeSlot(run, slot)
 	for _, ev := range at.sink.drain() {
 		e.trace.holdStamped(run.key, ev)
 	}
@@ -252,7 +258,7 @@ func (e *engine) watchAttempt(at *attempt, results chan attemptEnd, deadline tim
 			}
 			at.hbAck <- struct{}{}
 		}
-		if got != nil && !lost {
+		if got != nil && (!lost || got.async) {
 			if at.cancelDelivered && errors.Is(got.err, context.Canceled) {
 				got.err = temporal.NewCanceledError()
 			}

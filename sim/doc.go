@@ -102,6 +102,9 @@
 // differed between two traces, and whose fault), deadlock.go (runs the
 // engine could not end), baseline.go, land.go and aim.go (fault-free
 // baselines, the plans they aim, and what a plan's earlier faults leave
-// for the next to land on), exhaustive.go (small-scope plans).
+// for the next to land on), exhaustive.go (small-scope plans),
+// complete.go (async activity completion: World.CompleteActivity), with
+// complete_testenv.go (engine 1 answers it as the server) and
+// engine2_complete.go (engine 2 sends it to its server).
 // docs/architecture.md describes the engine as a whole.
 package sim

@@ -41,6 +41,9 @@ type engine struct {
 	// signalArgs holds the arguments of signals sent with several, by the
 	// stand-in token sent in their place (inject.go).
 	signalArgs map[string]*commonpb.Payloads
+	// async holds the attempts an external completer may finish, by task
+	// token (complete_testenv.go).
+	async map[string]*asyncSlot
 
 	cancelRequested bool // the workflow was asked to cancel (event loop only)
 	closed          bool // the workflow has closed; no more retries
@@ -88,7 +91,8 @@ func newEngine(w *World, env *testsuite.TestWorkflowEnvironment, hooks *envHooks
 		runs: map[string]*activityRun{}, perWF: map[string]int{}, calls: map[string]int{},
 		laSeen: map[string]int{}, childCalls: map[string]int{},
 		bySDKID: map[string]*activityRun{}, canceledIDs: map[string]bool{}, signalArgs: map[string]*commonpb.Payloads{},
-		gen: newWorkerGen(1), stop: make(chan struct{}), stopAt: w.origin.Add(budget),
+		async: map[string]*asyncSlot{},
+		gen:   newWorkerGen(1), stop: make(chan struct{}), stopAt: w.origin.Add(budget),
 	}
 }
 

@@ -88,6 +88,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 		r.budget = DefaultBudget
 	}
 	r.w = NewWorld(seed, plan, clock.New(), r.regs)
+	defer r.w.End()
 	cs := sc.Setup(r.w)
 	if cs.Workflow == nil {
 		return nil, fmt.Errorf("scenario %s: Setup returned no workflow", sc.Name)
@@ -106,6 +107,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	werr := r.execute(cs, res)
 	r.stopWorkers() // cancels the contexts of attempts still running
 	drained := r.obs.drain(DrainLimit)
+	r.w.End()
 	r.c.Close()
 	r.srv.Stop()
 	if !drained {
@@ -153,6 +155,7 @@ func (r *engine2Run) start(ids uint64) error {
 		return err
 	}
 	r.c = c
+	r.w.SetActivityCompleter(e2completer{c: c, obs: r.obs}, "default")
 	if err := r.startWorker(); err != nil {
 		c.Close()
 		r.srv.Stop()

@@ -48,10 +48,17 @@ type attemptObserver struct {
 	locals     []observedLocal
 	calls      map[string]int // wf + "/" + type -> local calls made
 	seqs       map[string]int // wf -> local calls made
+	// tokens, latest and asyncEnds serve async completion
+	// (engine2_complete.go): attempt ids by task token and by activity,
+	// and how completers ended attempts.
+	tokens    map[string]string
+	latest    map[string]string
+	asyncEnds map[string]asyncEnd
 }
 
 func newAttemptObserver(origin time.Time) *attemptObserver {
-	return &attemptObserver{origin: origin, calls: map[string]int{}, seqs: map[string]int{}, heartbeats: map[string][]time.Time{}}
+	return &attemptObserver{origin: origin, calls: map[string]int{}, seqs: map[string]int{}, heartbeats: map[string][]time.Time{},
+		tokens: map[string]string{}, latest: map[string]string{}, asyncEnds: map[string]asyncEnd{}}
 }
 
 func (o *attemptObserver) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
@@ -72,6 +79,7 @@ func (a *observerActivity) ExecuteActivity(ctx context.Context, in *interceptor.
 	info := activity.GetInfo(ctx)
 	rec := observedAttempt{wf: info.WorkflowExecution.ID, runID: info.WorkflowExecution.RunID, actID: info.ActivityID,
 		typ: info.ActivityType.Name, n: int(info.Attempt), local: info.IsLocalActivity, worker: a.worker, start: time.Now()}
+	a.o.noteStart(info)
 	a.o.inflight.Add(1)
 	defer a.o.inflight.Done()
 	defer func() {

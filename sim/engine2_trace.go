@@ -305,6 +305,7 @@ func (rd *e2reader) attempts(atts []observedAttempt, obs *attemptObserver, tos [
 		timedOut[attemptID(to.RunID, to.ActivityID, int(to.Attempt))] = to
 	}
 	for _, at := range atts {
+		obs.settleAsync(&at)
 		res := resultName(at.err)
 		if at.local {
 			key := fmt.Sprintf("%s/l%04s/%02d", at.wf, at.actID, at.n)

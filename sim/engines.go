@@ -51,8 +51,8 @@ var engine2Kinds = map[Kind]bool{
 // engine2Refuses names the first fault of plan engine 2 cannot run yet.
 func engine2Refuses(plan Plan) error {
 	for _, f := range plan.Faults {
-		if !engine2Kinds[f.Kind] {
-			return fmt.Errorf("fault f%d: %w: %s", f.ID, errEngine2Kind, f.Kind)
+		if k, refused := EngineServer.Refuses(Plan{Faults: []Fault{f}}); refused {
+			return fmt.Errorf("fault f%d: %w: %s", f.ID, errEngine2Kind, k)
 		}
 	}
 	return nil

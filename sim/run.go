@@ -139,6 +139,8 @@ func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error)
 	w := NewWorld(seed, plan, clock.New(), env)
 	w.env = env
 	e := newEngine(w, env, hooks, budget)
+	w.SetActivityCompleter(engineCompleter{e}, "default")
+	defer w.End()
 	e.window = sc.Profile.withDefaults().Window
 	c := sc.Setup(w)
 	if c.Workflow == nil {
@@ -170,6 +172,7 @@ func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error)
 	e.drain(stuck)
 	e.gate.close()
 	e.trace.flushAll()
+	w.End()
 	if failure != nil {
 		return nil, fmt.Errorf("scenario %s: the SDK test environment could not run the workflow: %s", sc.Name, oneLine(failure.Error()))
 	}

@@ -33,6 +33,13 @@ type World struct {
 
 	firedMu sync.Mutex
 	fired   map[int]bool // ids of faults that took effect
+
+	completerMu sync.Mutex
+	completer   ActivityCompleter // see complete.go
+	namespace   string
+
+	done    chan struct{} // see Done
+	endOnce sync.Once
 }
 
 // fire notes that fault id took effect.
@@ -95,7 +102,7 @@ type Registrar interface {
 // the worker and client.
 func NewWorld(seed Seed, plan Plan, clk clock.Clock, r Registrar) *World {
 	return &World{seed: seed, reg: r, clk: clk, origin: clk.Now(), plan: plan,
-		dc: converter.GetDefaultDataConverter(), decoders: map[string]func(string) ([]any, error){}, values: map[any]any{}}
+		dc: converter.GetDefaultDataConverter(), decoders: map[string]func(string) ([]any, error){}, values: map[any]any{}, done: make(chan struct{})}
 }
 
 // RegisterWorkflow registers a workflow function.

@@ -107,6 +107,21 @@ func handleRespondActivityTaskCanceled(s *Server, c *call) {
 	c.answer(&workflowservice.RespondActivityTaskCanceledResponse{})
 }
 
+func handleRespondActivityTaskCanceledByID(s *Server, c *call) {
+	req := c.req.(*workflowservice.RespondActivityTaskCanceledByIdRequest)
+	a, err := s.activityByID(req.GetWorkflowId(), req.GetRunId(), req.GetActivityId())
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if !a.cancelRequested {
+		c.fail(serviceerror.ToStatus(serviceerror.NewFailedPrecondition("activity cancellation was not requested")).Err())
+		return
+	}
+	a.canceled(req.GetDetails(), req.GetIdentity())
+	c.answer(&workflowservice.RespondActivityTaskCanceledByIdResponse{})
+}
+
 // immediate lists the calls answered on the caller's goroutine at once
 // (see answerNow). What they answer must not depend on calls of the same
 // virtual instant: a heartbeat sees only cancel requests made at earlier

@@ -64,12 +64,20 @@ func callKey(name string, req proto.Message) string {
 	case *workflowservice.PollActivityTaskQueueRequest:
 		return name + "|" + r.GetTaskQueue().GetName()
 	case interface{ GetTaskToken() []byte }:
-		return name + "|" + string(r.GetTaskToken())
+		// Two completions of one attempt in one instant (an async
+		// completer's duplicate) differ only after the token.
+		return name + "|" + string(r.GetTaskToken()) + "|" + contentKey(req)
 	}
+	return name + "|" + contentKey(req)
+}
+
+// contentKey is the request's deterministic encoding without its random
+// fields.
+func contentKey(req proto.Message) string {
 	m := proto.Clone(req)
 	clearRandomFields(m.ProtoReflect())
 	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(m)
-	return name + "|" + string(b)
+	return string(b)
 }
 
 // randomFields are request fields the SDK fills with random values.

@@ -82,6 +82,7 @@ func runScenario(t *testing.T, sc *sim.Scenario) catalogueRun {
 		//lint:ignore SA1019 a fixed build id keeps the binary's hash out of the worker's requests
 		wk := worker.New(c, "temporalsim", worker.Options{BuildID: "temporalsim", Identity: "sim-worker",
 			Interceptors: w.Interceptors(), WorkerActivitiesPerSecond: math.Inf(1)})
+		w.SetActivityCompleter(c, "default")
 		out.regs.ApplyWorkflows(wk)
 		out.regs.ApplyActivities(wk)
 		if err := wk.Start(); err != nil {
@@ -101,6 +102,7 @@ func runScenario(t *testing.T, sc *sim.Scenario) catalogueRun {
 			b, _ := json.Marshal(v)
 			out.output = string(b)
 		}
+		w.End()
 		wk.Stop()
 		c.Close()
 		srv.Stop()

@@ -35,6 +35,7 @@ func init() {
 		"RespondActivityTaskFailed":        handleRespondActivityTaskFailed,
 		"RespondActivityTaskFailedById":    handleRespondActivityTaskFailedByID,
 		"RespondActivityTaskCanceled":      handleRespondActivityTaskCanceled,
+		"RespondActivityTaskCanceledById":  handleRespondActivityTaskCanceledByID,
 		"ShutdownWorker":                   handleShutdownWorker,
 		"ResetStickyTaskQueue":             handleResetStickyTaskQueue,
 		"QueryWorkflow":                    handleQueryWorkflow,

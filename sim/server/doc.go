@@ -24,7 +24,7 @@
 // long poll for the close event is held until the run closes),
 // DescribeWorkflowExecution, PollWorkflowTaskQueue,
 // RespondWorkflowTaskCompleted/Failed, PollActivityTaskQueue,
-// RespondActivityTaskCompleted/Failed (and ById), RespondActivityTaskCanceled,
+// RespondActivityTaskCompleted/Failed/Canceled (and ById),
 // RecordActivityTaskHeartbeat (and ById), ShutdownWorker,
 // ResetStickyTaskQueue. Any other method is answered codes.Unimplemented,
 // naming it.
@@ -72,7 +72,10 @@
 // everything that arrived, fires due timers in (time, sequence) order and
 // applies the calls sorted by a key built from their content (task token,
 // workflow id, queue name; never arrival order), stamping every event with
-// B. Calls that arrive while a step runs wait for the next one. Run ids and
+// B. Tasks are handed to held polls only once the whole batch is applied,
+// so events of one instant (two activities completing together) share a
+// workflow task, as on a real server. Calls that arrive while a step runs
+// wait for the next one. Run ids and
 // request ids come from a counter seeded by Options.IDSeed; the SDK's
 // random request ids and worker keys never reach a history, and its flag
 // lists (map order) are sorted. History hashes (HistorySHA256) are taken

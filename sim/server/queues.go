@@ -25,8 +25,10 @@ type queueKey struct {
 }
 
 // taskQueue holds tasks nobody polled yet and polls no task answered yet,
-// both first in first out. A dispatch pairs them while both exist.
+// both first in first out. A dispatch pairs them while both exist; during
+// a step it waits for the step's end (Server.step).
 type taskQueue struct {
+	srv    *Server
 	key    queueKey
 	sticky bool
 	tasks  []dispatcher
@@ -44,7 +46,7 @@ func (s *Server) queue(kind queueKind, name string, sticky bool) *taskQueue {
 	k := queueKey{kind, name}
 	q := s.queues[k]
 	if q == nil {
-		q = &taskQueue{key: k, sticky: sticky}
+		q = &taskQueue{srv: s, key: k, sticky: sticky}
 		s.queues[k] = q
 	}
 	return q
@@ -63,13 +65,17 @@ func (s *Server) sortedQueueKeys() []queueKey {
 
 func (q *taskQueue) push(t dispatcher) {
 	q.tasks = append(q.tasks, t)
-	q.dispatch()
+	if !q.srv.stepping {
+		q.dispatch()
+	}
 }
 
 func (q *taskQueue) park(c *call) {
 	c.queue = q
 	q.polls = append(q.polls, c)
-	q.dispatch()
+	if !q.srv.stepping {
+		q.dispatch()
+	}
 }
 
 // dispatch pairs tasks with polls. A poll whose context has ended (held

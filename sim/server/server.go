@@ -71,6 +71,7 @@ type Server struct {
 	// unsupported lists what workers asked for that the server cannot do.
 	unsupported []string
 	stats       Stats
+	stepping    bool // a step is applying its batch: dispatch waits for its end
 	// timeouts lists the activity attempts the server timed out.
 	timeouts []AttemptTimeout
 	protos   protocols // queries and updates (query.go, update.go)
@@ -260,16 +261,25 @@ func (s *Server) loop() {
 }
 
 // step applies one batch. Calls that arrive while it runs wait for the
-// next step, so what a step sees never depends on goroutine timing.
+// next step, so what a step sees never depends on goroutine timing. Tasks
+// are handed to polls only when the whole batch is applied: on a real
+// server, events of one instant (two activities completing together) are
+// recorded before a poll's answer records its workflow task started, so
+// they land in one workflow task, not one each.
 func (s *Server) step(base time.Time, batch []*call) {
 	s.now = base
 	s.stats.Steps++
+	s.stepping = true
 	s.fireTimers()
 	sortCalls(batch)
 	for _, c := range batch {
 		s.apply(c)
 	}
 	s.dispatchQueries()
+	s.stepping = false
+	for _, k := range s.sortedQueueKeys() {
+		s.queues[k].dispatch()
+	}
 }
 
 func (s *Server) apply(c *call) {
