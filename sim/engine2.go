@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	"math"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,7 +19,6 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
@@ -75,6 +74,12 @@ type engine2Run struct {
 	runID    string // the scenario workflow's first run
 	overrun  atomic.Bool
 	closeEvt *historypb.HistoryEvent
+
+	timed     *e2timed // timed faults (engine2_timed.go)
+	mu        sync.Mutex
+	workers   []*e2worker // incarnations (engine2_workers.go)
+	stops     sync.WaitGroup
+	workerErr error
 }
 
 func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error) {
@@ -100,7 +105,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	}
 	res := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: r.w, oracle: &oracleState{off: o.NoReplay, faults: r.faults}}
 	werr := r.execute(cs, res)
-	r.wk.Stop() // cancels the contexts of attempts still running
+	r.stopWorkers() // cancels the contexts of attempts still running
 	drained := r.obs.drain(DrainLimit)
 	r.w.End()
 	r.c.Close()
@@ -108,6 +113,9 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	if !drained {
 		// The bubble cannot end with the attempt's goroutine blocked.
 		return nil, fmt.Errorf("scenario %s: engine 2 cannot end the run: an activity attempt ignored its cancelled context for %s after the workflow closed", sc.Name, DrainLimit)
+	}
+	if werr == nil {
+		werr = r.workerErr
 	}
 	if werr != nil {
 		return nil, fmt.Errorf("scenario %s: engine 2 could not run the workflow: %s", sc.Name, oneLine(werr.Error()))
@@ -140,7 +148,7 @@ func (r *engine2Run) start(ids uint64) error {
 	c, err := client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: "sim-client", Logger: engine2Log,
 		DataConverter: r.w.DataConverter(), WorkerHeartbeatInterval: -1,
 		ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{
-			grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(canonicalStacks, r.srv.Handle),
+			grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(r.dialChain()...),
 		}}})
 	if err != nil {
 		r.srv.Stop()
@@ -148,15 +156,7 @@ func (r *engine2Run) start(ids uint64) error {
 	}
 	r.c = c
 	r.w.SetActivityCompleter(e2completer{c: c, obs: r.obs}, "default")
-	// The observer is outermost, so it sees what the server will see; the
-	// fault interceptors sit just inside it and innermost (engine2_faults.go).
-	ics := append([]interceptor.WorkerInterceptor{r.obs, &e2faultInterceptor{f: r.faults}}, r.w.Interceptors()...)
-	ics = append(ics, &e2faultInterceptor{f: r.faults, inner: true})
-	//lint:ignore SA1019 a fixed build id keeps the binary's hash out of the worker's requests
-	r.wk = worker.New(c, engine2Queue, worker.Options{BuildID: "temporalsim", Identity: "sim-worker",
-		Interceptors: ics, WorkerActivitiesPerSecond: math.Inf(1)})
-	r.regs.apply(r.wk)
-	if err := r.wk.Start(); err != nil {
+	if err := r.startWorker(); err != nil {
 		c.Close()
 		r.srv.Stop()
 		return err
@@ -175,6 +175,10 @@ func (r *engine2Run) execute(cs Case, res *Result) error {
 		return err
 	}
 	r.runID = run.GetRunID()
+	if err := r.armTimed(); err != nil {
+		return err
+	}
+	defer r.disarmTimed()
 	stop := time.AfterFunc(r.budget, func() {
 		r.overrun.Store(true)
 		_ = r.c.TerminateWorkflow(ctx, r.sc.Name, "", "virtual-time budget exhausted")

@@ -23,6 +23,7 @@ type observedAttempt struct {
 	wf, runID, actID, typ string
 	n                     int
 	local                 bool
+	worker                int // the incarnation that ran it
 	start, end            time.Time
 	err                   error
 }
@@ -70,13 +71,14 @@ func (o *attemptObserver) InterceptWorkflow(_ workflow.Context, next interceptor
 
 type observerActivity struct {
 	interceptor.ActivityInboundInterceptorBase
-	o *attemptObserver
+	o      *attemptObserver
+	worker int
 }
 
 func (a *observerActivity) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (res any, err error) {
 	info := activity.GetInfo(ctx)
 	rec := observedAttempt{wf: info.WorkflowExecution.ID, runID: info.WorkflowExecution.RunID, actID: info.ActivityID,
-		typ: info.ActivityType.Name, n: int(info.Attempt), local: info.IsLocalActivity, start: time.Now()}
+		typ: info.ActivityType.Name, n: int(info.Attempt), local: info.IsLocalActivity, worker: a.worker, start: time.Now()}
 	a.o.noteStart(info)
 	a.o.inflight.Add(1)
 	defer a.o.inflight.Done()

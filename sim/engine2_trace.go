@@ -51,6 +51,7 @@ func (r *engine2Run) fill(res *Result, seed Seed, o Options) {
 		rd.add(r.w.origin, Event{Kind: "run.config", Detail: o.Config.String()})
 	}
 	rd.planFaults(res.Plan)
+	r.traceTimed(rd, res)
 	for _, h := range r.traced(res.histories) {
 		rd.history(h)
 	}
@@ -58,6 +59,7 @@ func (r *engine2Run) fill(res *Result, seed Seed, o Options) {
 	// A call comes before its attempts when they share a millisecond.
 	rd.locals(locals)
 	rd.attempts(atts, r.obs, r.srv.AttemptTimeouts())
+	r.traceWorkers(rd)
 	if res.Outcome == Stuck {
 		res.Elapsed = r.budget
 		rd.add(r.w.origin.Add(r.budget), Event{Kind: "run.stuck", Detail: "virtual-time budget " + r.budget.String() + " exhausted"})
@@ -328,7 +330,7 @@ func (rd *e2reader) attempts(atts []observedAttempt, obs *attemptObserver, tos [
 			f, at.end = to.Failure, to.At
 			res = "timeout:" + timeoutName(f.GetTimeoutFailureInfo().GetTimeoutType())
 		}
-		rec := AttemptRecord{N: at.n, Start: at.start.Sub(rd.origin), End: at.end.Sub(rd.origin), Result: res, Worker: 1}
+		rec := AttemptRecord{N: at.n, Start: at.start.Sub(rd.origin), End: at.end.Sub(rd.origin), Result: res, Worker: at.worker}
 		fs := rd.faults.faultsOf(at.runID, at.actID, at.n, false)
 		for _, f := range fs {
 			rec.Faults = append(rec.Faults, f.ID)
@@ -340,7 +342,7 @@ func (rd *e2reader) attempts(atts []observedAttempt, obs *attemptObserver, tos [
 		act.rec.Attempts = append(act.rec.Attempts, rec)
 		ev := Event{WF: at.wf, Name: at.typ, ID: act.rec.Key, Attempt: at.n}
 		start, end := ev, ev
-		start.Kind, start.Detail = "act.start", "worker=1"
+		start.Kind, start.Detail = "act.start", "worker="+itoa(at.worker)
 		if len(fs) > 0 {
 			start.Fault, start.Detail = fs[0].ID, start.Detail+" faults="+faultIDs(fs)
 		}

@@ -38,6 +38,11 @@ func init() {
 		"RespondActivityTaskCanceledById":  handleRespondActivityTaskCanceledByID,
 		"ShutdownWorker":                   handleShutdownWorker,
 		"ResetStickyTaskQueue":             handleResetStickyTaskQueue,
+		"QueryWorkflow":                    handleQueryWorkflow,
+		"RespondQueryTaskCompleted":        handleRespondQueryTaskCompleted,
+		"UpdateWorkflowExecution":          handleUpdateWorkflowExecution,
+		"PollWorkflowExecutionUpdate":      handlePollWorkflowExecutionUpdate,
+		disconnectNote:                     handleDisconnect,
 	}
 }
 

@@ -30,6 +30,7 @@ var supportedCommands = map[enumspb.CommandType]bool{
 	enumspb.COMMAND_TYPE_RECORD_MARKER:                              true,
 	enumspb.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:          true,
 	enumspb.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:                 true,
+	enumspb.COMMAND_TYPE_PROTOCOL_MESSAGE:                           true,
 }
 
 // unsupportedCommand names the first command the server cannot apply.
@@ -111,6 +112,8 @@ func (ex *execution) apply(cmd *commandpb.Command, done int64, identity string) 
 				WorkflowTaskCompletedEventId: done, UpsertedMemo: cmd.GetModifyWorkflowPropertiesCommandAttributes().GetUpsertedMemo(),
 			}}
 		})
+	case enumspb.COMMAND_TYPE_PROTOCOL_MESSAGE:
+		ex.protocolMessage(cmd.GetProtocolMessageCommandAttributes().GetMessageId())
 	default:
 		panic(fmt.Sprintf("temporalsim server: command %s passed the support check but has no case", cmd.GetCommandType()))
 	}

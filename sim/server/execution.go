@@ -144,6 +144,7 @@ func (ex *execution) close(status enumspb.WorkflowExecutionStatus) {
 	}
 	ex.timers = nil
 	ex.applyParentClosePolicy()
+	ex.s.closeUpdates(ex)
 	last := ex.events[len(ex.events)-1]
 	for _, w := range ex.waiters {
 		w.answer(historyResponse([]*historypb.HistoryEvent{last}))

@@ -48,7 +48,7 @@ func handleRespondWorkflowTaskCompleted(s *Server, c *call) {
 		c.fail(unimplemented("command %s is not implemented", bad))
 		return
 	}
-	if len(ex.buffered) > 0 && closesWorkflow(req.GetCommands()) {
+	if (len(ex.buffered) > 0 || s.unansweredUpdates(ex, req.GetMessages())) && closesWorkflow(req.GetCommands()) {
 		// New events arrived while the worker decided to close: the server
 		// refuses the close so the workflow sees them first.
 		ex.endWorkflowTask(enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED, func(e *historypb.HistoryEvent) {
@@ -75,6 +75,7 @@ func handleRespondWorkflowTaskCompleted(s *Server, c *call) {
 		ex.stickyWait = sa.GetScheduleToStartTimeout().AsDuration()
 	}
 	ex.completing = true
+	s.beginMessages(req.GetMessages())
 	var later []func()
 	for _, cmd := range req.GetCommands() {
 		if f := ex.apply(cmd, done, req.GetIdentity()); f != nil {
@@ -84,6 +85,7 @@ func handleRespondWorkflowTaskCompleted(s *Server, c *call) {
 			break
 		}
 	}
+	s.endMessages(ex, req.GetMessages())
 	ex.completing = false
 	resp := &workflowservice.RespondWorkflowTaskCompletedResponse{ActivityTasks: ex.startEager(req.GetIdentity())}
 	if ex.open() {

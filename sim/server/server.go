@@ -74,6 +74,9 @@ type Server struct {
 	stepping    bool // a step is applying its batch: dispatch waits for its end
 	// timeouts lists the activity attempts the server timed out.
 	timeouts []AttemptTimeout
+	protos   protocols // queries and updates (query.go, update.go)
+	// stickyPolls is when each sticky queue last saw its worker.
+	stickyPolls map[string]time.Time
 }
 
 // Stats counts what the server did, for tests and benchmarks.
@@ -272,6 +275,7 @@ func (s *Server) step(base time.Time, batch []*call) {
 	for _, c := range batch {
 		s.apply(c)
 	}
+	s.dispatchQueries()
 	s.stepping = false
 	for _, k := range s.sortedQueueKeys() {
 		s.queues[k].dispatch()
@@ -300,6 +304,7 @@ func (s *Server) shutdownAll() {
 		}
 		c.fail(stopped(c.name))
 	}
+	s.stopProtocols()
 	for _, k := range s.sortedQueueKeys() {
 		q := s.queues[k]
 		for _, p := range q.polls {

@@ -58,6 +58,9 @@ func (ex *execution) scheduleWorkflowTask(attempt int32) {
 // sticky schedule-to-start timeout), else on its normal queue.
 func (wt *workflowTask) enqueue() {
 	ex, s := wt.ex, wt.ex.s
+	if ex.sticky != "" && !s.stickyAlive(ex.sticky) {
+		ex.sticky = ""
+	}
 	wt.onSticky = ex.sticky != ""
 	if !wt.onSticky {
 		s.queue(workflowQueue, ex.taskQueue, false).push(&wftEntry{wt: wt})
@@ -84,6 +87,9 @@ func (wt *workflowTask) start(poll *call) {
 	ex, s := wt.ex, wt.ex.s
 	req := poll.req.(*workflowservice.PollWorkflowTaskQueueRequest)
 	wt.timeout.cancel()
+	if wt.onSticky {
+		s.stickySeen(ex.sticky)
+	}
 	e := ex.newEvent(enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED)
 	e.Attributes = &historypb.HistoryEvent_WorkflowTaskStartedEventAttributes{WorkflowTaskStartedEventAttributes: &historypb.WorkflowTaskStartedEventAttributes{
 		ScheduledEventId: wt.schedID,
@@ -110,6 +116,7 @@ func (wt *workflowTask) start(poll *call) {
 		WorkflowExecutionTaskQueue: &taskqueuepb.TaskQueue{Name: ex.taskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
 		ScheduledTime:              timestamppb.New(wt.scheduled),
 		StartedTime:                timestamppb.New(s.now),
+		Messages:                   s.updateMessages(ex, wt.startedID),
 	})
 }
 
@@ -165,6 +172,7 @@ func handlePollWorkflowTaskQueue(s *Server, c *call) {
 	c.instance = req.GetWorkerInstanceKey()
 	tq := req.GetTaskQueue()
 	if tq.GetKind() == enumspb.TASK_QUEUE_KIND_STICKY {
+		s.stickySeen(tq.GetName())
 		s.queue(workflowQueue, tq.GetName(), true).park(c)
 		return
 	}
