@@ -24,7 +24,7 @@ func TestReplayOracleCatalogue(t *testing.T) {
 		seeds = 10
 	}
 	start := time.Now()
-	var runs, faulted, histories int
+	var runs, faulted, histories, codec int
 	for _, sc := range scenarios.Correct() {
 		for seed := sim.Seed(1); seed <= seeds; seed++ {
 			r := runOracle(t, sc, seed, sim.Plan{})
@@ -33,12 +33,17 @@ func TestReplayOracleCatalogue(t *testing.T) {
 			if plan, ok := engine2SingleFault(sc, r, seed); ok {
 				runs++
 				faulted++
-				histories += replayClean(t, runOracle(t, sc, seed, plan))
+				fr := runOracle(t, sc, seed, plan)
+				if _, _, err := fr.ReplayHistories(); errors.Is(err, sim.ErrReplayCodecOutage) {
+					codec++ // not judged: TestOracleLeavesCodecOutagesAlone
+					continue
+				}
+				histories += replayClean(t, fr)
 			}
 		}
 	}
-	t.Logf("%d engine-2 runs (%d with one fault), %d histories replayed, in %.1fs",
-		runs, faulted, histories, time.Since(start).Seconds())
+	t.Logf("%d engine-2 runs (%d with one fault, %d of them not judged after a codec outage), %d histories replayed, in %.1fs",
+		runs, faulted, codec, histories, time.Since(start).Seconds())
 	if !testing.Short() && runs < 1000 {
 		t.Errorf("%d runs, want at least 1,000: raise the seeds", runs)
 	}
