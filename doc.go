@@ -6,7 +6,12 @@
 //   - sim: the engine. One seed with named random streams, one virtual
 //     clock shared by workflow and activity code, the fault plan as data,
 //     the JSON-lines trace, and Run, which executes one scenario under one
-//     plan inside a testing/synctest bubble on the SDK test environment.
+//     plan inside a testing/synctest bubble: on the SDK test environment
+//     (engine 1, the default) or, with Options.Engine = EngineServer, on a
+//     real SDK client and worker against sim/server (engine 2), whose
+//     histories the replay oracle replays after each run.
+//   - sim/server: engine 2's in-process Temporal server on the bubble's
+//     virtual clock, deterministic, with real histories.
 //   - fakes: deterministic stand-ins for the services activities call,
 //     driven by the sim clock and seed, usable with the real clock too;
 //     interceptor probes and reference interceptors.
@@ -21,8 +26,9 @@
 //   - realserver: runs a scenario on the Temporal CLI's dev server, with
 //     scaled time and real worker restarts, for the recorder and for
 //     conformance.
-//   - conformance: runs the same scenario and plan on the engine and on
-//     the dev server and compares what both observe (docs/conformance.md).
+//   - conformance: runs the same scenario and plan on both engines and on
+//     the dev server and compares what they observe, and engine 2's
+//     histories with the server's (docs/conformance.md).
 //   - cmd/simrun: the command-line interface (cmd/simrun/cli is the
 //     library a user's own simrun is built from).
 package temporalsim

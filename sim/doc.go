@@ -79,8 +79,8 @@
 // docs/conformance.md compares the engine with a real dev server, scenario
 // by scenario, and explains every difference found.
 //
-// Not emulated (engine 2, in docs/architecture.md and sim/server, addresses
-// these): workflow replay after a worker restart or cache eviction (the
+// Not emulated by engine 1 (engine 2, Options.Engine = EngineServer, runs
+// the real worker and does these as it does them): workflow replay after a worker restart or cache eviction (the
 // test environment never replays), WaitForCancellation on activities (the
 // test environment reports the cancellation to the workflow at once),
 // schedule-to-start timeouts, heartbeat throttling, the activity retry
@@ -105,6 +105,11 @@
 // for the next to land on), exhaustive.go (small-scope plans),
 // complete.go (async activity completion: World.CompleteActivity), with
 // complete_testenv.go (engine 1 answers it as the server) and
-// engine2_complete.go (engine 2 sends it to its server).
+// engine2_complete.go (engine 2 sends it to its server). engines.go and
+// engine_refuses.go (choosing an engine; the kinds engine 2 carries out),
+// engine2*.go (engine 2's driver, its faults, workers, timed calls and
+// trace), faultmatch.go (which call, attempt and window a fault hits, for
+// both engines), history.go (Result.Histories and their hash), oracle.go
+// (the replay oracle).
 // docs/architecture.md describes the engine as a whole.
 package sim
