@@ -105,8 +105,15 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	}
 	res := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: r.w, oracle: &oracleState{off: o.NoReplay, faults: r.faults}}
 	werr := r.execute(cs, res)
-	r.stopWorkers() // cancels the contexts of attempts still running
+	// Attempts still running end as they do on a server: the worker keeps
+	// running, a heartbeat is answered NotFound (the SDK then cancels the
+	// attempt's context), a result is dropped. Whatever is left after
+	// DrainLimit is cut off when the worker stops.
 	drained := r.obs.drain(DrainLimit)
+	r.stopWorkers() // cancels the contexts of attempts still running
+	if !drained {
+		drained = r.obs.drain(DrainLimit)
+	}
 	r.w.End()
 	r.c.Close()
 	r.srv.Stop()
