@@ -102,14 +102,20 @@ func writeFileAtomic(path string, b []byte) error {
 }
 
 // rerunSlowdown is how much slower a row's second real run is than its
-// first.
+// first: a row already at real time (speed-up 1) reruns at a third of it.
 const rerunSlowdown = 3
+
+// parallelReruns is how many rows rerun at once. Reruns are the rows
+// whose first run the machine's load unsettled; running fewer at once
+// gives each more of the two cores, so that the server's latency, which
+// the speed-up multiplies, shrinks as well as the speed-up.
+const parallelReruns = 3
 
 // runRows runs the applicable rows: first on the engine, one after
 // another (those runs are CPU-bound), then on the server, parallelRows at
 // a time (those wait on scaled timers). A row whose real run is unsettled
 // (see unsettled) runs once more on the server, rerunSlowdown times
-// slower, and that run counts: the server's latencies grow with the
+// slower and parallelReruns at a time, and that run counts: the server's latencies grow with the
 // machine's load and the speed-up turns them into virtual time, while a
 // difference the engine causes shows at any speed. Each row then gets a
 // subtest that fails on what no known difference explains.
@@ -127,7 +133,7 @@ func runRows(t *testing.T, rn *Runner, rows []Row, last *lastTable) []*RowResult
 	}
 	out := make([]*RowResult, len(rows))
 	errs := make([]error, len(rows))
-	serverRuns(rn, rows, engine, out, errs)
+	serverRuns(rn, rows, engine, out, errs, parallelRows)
 	slow := *rn
 	slow.Timeout = rerunSlowdown * max(rn.Timeout, time.Minute)
 	again := make([]Row, len(rows))
@@ -140,7 +146,7 @@ func runRows(t *testing.T, rn *Runner, rows []Row, last *lastTable) []*RowResult
 			again[i] = slower(row)
 		}
 	}
-	serverRuns(&slow, again, engine, out, errs)
+	serverRuns(&slow, again, engine, out, errs, parallelReruns)
 	for i, row := range rows {
 		if again[i].NotApplicable == "" && out[i] != nil {
 			out[i].FirstRun = firstRun(first[i], firstErrs[i], row)
@@ -159,10 +165,10 @@ func runRows(t *testing.T, rn *Runner, rows []Row, last *lastTable) []*RowResult
 	return out
 }
 
-// serverRuns runs the applicable rows on the server, parallelRows at a
-// time, into out and errs.
-func serverRuns(rn *Runner, rows []Row, engine []*sim.Result, out []*RowResult, errs []error) {
-	sem := make(chan struct{}, parallelRows)
+// serverRuns runs the applicable rows on the server, n at a time, into
+// out and errs.
+func serverRuns(rn *Runner, rows []Row, engine []*sim.Result, out []*RowResult, errs []error, n int) {
+	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
 	for i, row := range rows {
 		if row.NotApplicable != "" {
@@ -197,20 +203,22 @@ func unsettled(r *RowResult, err error, last *lastTable) bool {
 	return ok && stableCell(want) != stableCell(verdict(r))
 }
 
-// slower is row at a third of its speed-up, but not below real time.
+// slower is row at a third of its speed-up; a row at real time reruns
+// slower than real time, as its timed faults' margins and its timeouts
+// are virtual time, which the server's latency eats into at any speed-up.
 func slower(row Row) Row {
 	k := row.Scale
 	if k == 0 {
 		k = realserver.DefaultScale(row.Scenario)
 	}
-	row.Scale = max(k/rerunSlowdown, 1)
+	row.Scale = k / rerunSlowdown
 	return row
 }
 
 // firstRun says what a row's first real run showed.
 func firstRun(r *RowResult, err error, row Row) string {
 	if err != nil {
-		return fmt.Sprintf("the first real run, at speed-up %.0f, failed: %v", row.Scale, err)
+		return fmt.Sprintf("the first real run, at speed-up %.3g, failed: %v", row.Scale, err)
 	}
 	what := []string{verdict(r)}
 	for _, d := range r.Unexplained() {
@@ -219,7 +227,7 @@ func firstRun(r *RowResult, err error, row Row) string {
 	for _, v := range r.ServerViolations {
 		what = append(what, "broke "+v.String())
 	}
-	return fmt.Sprintf("the first real run, at speed-up %.0f, showed %s", r.Scale, strings.Join(what, "; "))
+	return fmt.Sprintf("the first real run, at speed-up %.3g, showed %s", r.Scale, strings.Join(what, "; "))
 }
 
 func reruns(results []*RowResult) int {
@@ -235,7 +243,7 @@ func reruns(results []*RowResult) int {
 // checkRow fails t for what no known difference explains.
 func checkRow(t *testing.T, r *RowResult) {
 	if r.FirstRun != "" {
-		t.Logf("run again at speed-up %.0f: %s", r.Scale, r.FirstRun)
+		t.Logf("run again at speed-up %.3g: %s", r.Scale, r.FirstRun)
 	}
 	for _, d := range r.Diffs {
 		if k := emulatedMatch(r.Row, d); k != nil {
@@ -254,7 +262,7 @@ func checkRow(t *testing.T, r *RowResult) {
 		}
 	}
 	if t.Failed() {
-		t.Logf("the real run's attempts (scale %.0f):\n%s", r.Scale, strings.Join(r.ServerAttempts, "\n"))
+		t.Logf("the real run's attempts (scale %.3g):\n%s", r.Scale, strings.Join(r.ServerAttempts, "\n"))
 	}
 }
 
