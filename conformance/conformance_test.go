@@ -111,18 +111,25 @@ func writeFileAtomic(path string, b []byte) error {
 }
 
 // rerunSlowdown is how much slower a row's second real run is than its
-// first.
+// first: a row already at real time (speed-up 1) reruns at a third of it.
 const rerunSlowdown = 3
+
+// parallelReruns is how many rows rerun at once. Reruns are the rows
+// whose first run the machine's load unsettled; running fewer at once
+// gives each more of the two cores, so that the server's latency, which
+// the speed-up multiplies, shrinks as well as the speed-up.
+const parallelReruns = 3
 
 // runRows runs the applicable rows: first on each engine, one after
 // another (those runs are CPU-bound), then on the server, parallelRows at
 // a time (those wait on scaled timers). A row whose real run is unsettled
 // (see unsettled) on either engine runs once more on the server,
-// rerunSlowdown times slower, and that run counts: the server's latencies
-// grow with the machine's load and the speed-up turns them into virtual
-// time, while a difference the engine causes shows at any speed. Each row
-// then gets a subtest that fails on what no known difference explains.
-// The results hold each row once per engine, engine 1 first.
+// rerunSlowdown times slower and parallelReruns at a time, and that run
+// counts: the server's latencies grow with the machine's load and the
+// speed-up turns them into virtual time, while a difference the engine
+// causes shows at any speed. Each row then gets a subtest that fails on
+// what no known difference explains. The results hold each row once per
+// engine, engine 1 first.
 func runRows(t *testing.T, rn *Runner, rows []Row, last *lastTable) []*RowResult {
 	engine := make([][]EngineRun, len(rows))
 	for i, row := range rows {
@@ -137,7 +144,7 @@ func runRows(t *testing.T, rn *Runner, rows []Row, last *lastTable) []*RowResult
 	}
 	out := make([][]*RowResult, len(rows))
 	errs := make([]error, len(rows))
-	serverRuns(rn, rows, engine, out, errs)
+	serverRuns(rn, rows, engine, out, errs, parallelRows)
 	slow := *rn
 	slow.Timeout = rerunSlowdown * max(rn.Timeout, time.Minute)
 	again := make([]Row, len(rows))
@@ -150,7 +157,7 @@ func runRows(t *testing.T, rn *Runner, rows []Row, last *lastTable) []*RowResult
 			again[i] = slower(row)
 		}
 	}
-	serverRuns(&slow, again, engine, out, errs)
+	serverRuns(&slow, again, engine, out, errs, parallelReruns)
 	var results []*RowResult
 	for i, row := range rows {
 		if row.NotApplicable != "" {
@@ -188,10 +195,10 @@ func firstOf(rs []*RowResult, j int) *RowResult {
 	return nil
 }
 
-// serverRuns runs the applicable rows on the server, parallelRows at a
-// time, into out and errs.
-func serverRuns(rn *Runner, rows []Row, engine [][]EngineRun, out [][]*RowResult, errs []error) {
-	sem := make(chan struct{}, parallelRows)
+// serverRuns runs the applicable rows on the server, n at a time, into
+// out and errs.
+func serverRuns(rn *Runner, rows []Row, engine [][]EngineRun, out [][]*RowResult, errs []error, n int) {
+	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
 	for i, row := range rows {
 		if row.NotApplicable != "" {
@@ -235,20 +242,22 @@ func unsettled(r *RowResult, err error, last *lastTable) bool {
 	return ok && stableCell(want) != stableCell(verdict(r))
 }
 
-// slower is row at a third of its speed-up, but not below real time.
+// slower is row at a third of its speed-up; a row at real time reruns
+// slower than real time, as its timed faults' margins and its timeouts
+// are virtual time, which the server's latency eats into at any speed-up.
 func slower(row Row) Row {
 	k := row.Scale
 	if k == 0 {
 		k = realserver.DefaultScale(row.Scenario)
 	}
-	row.Scale = max(k/rerunSlowdown, 1)
+	row.Scale = k / rerunSlowdown
 	return row
 }
 
 // firstRun says what a row's first real run showed on one engine.
 func firstRun(r *RowResult, err error, row Row) string {
 	if err != nil || r == nil {
-		return fmt.Sprintf("the first real run, at speed-up %.0f, failed: %v", row.Scale, err)
+		return fmt.Sprintf("the first real run, at speed-up %.3g, failed: %v", row.Scale, err)
 	}
 	what := []string{verdict(r)}
 	for _, d := range r.Unexplained() {
@@ -257,7 +266,7 @@ func firstRun(r *RowResult, err error, row Row) string {
 	for _, v := range r.ServerViolations {
 		what = append(what, "broke "+v.String())
 	}
-	return fmt.Sprintf("the first real run, at speed-up %.0f, showed %s", r.Scale, strings.Join(what, "; "))
+	return fmt.Sprintf("the first real run, at speed-up %.3g, showed %s", r.Scale, strings.Join(what, "; "))
 }
 
 func reruns(results []*RowResult, e sim.Engine) int {
@@ -278,7 +287,7 @@ func checkRow(t *testing.T, r *RowResult) {
 	}
 	on := "engine " + engineNum(r.On)
 	if r.FirstRun != "" && r.On == sim.EngineTestEnv {
-		t.Logf("run again at speed-up %.0f: %s", r.Scale, r.FirstRun)
+		t.Logf("run again at speed-up %.3g: %s", r.Scale, r.FirstRun)
 	}
 	failed := t.Failed()
 	for _, d := range r.Diffs {
@@ -301,7 +310,7 @@ func checkRow(t *testing.T, r *RowResult) {
 	}
 	checkShapes(t, r)
 	if t.Failed() && !failed {
-		t.Logf("the real run's attempts (scale %.0f):\n%s", r.Scale, strings.Join(r.ServerAttempts, "\n"))
+		t.Logf("the real run's attempts (scale %.3g):\n%s", r.Scale, strings.Join(r.ServerAttempts, "\n"))
 	}
 }
 

@@ -264,7 +264,7 @@ func writeRow(b *strings.Builder, rs []*RowResult) {
 		fmt.Fprintf(b, "Not applicable: %s.\n\n", r.NotApplicable)
 		return
 	}
-	fmt.Fprintf(b, "Plan: `%s` (%s). Speed-up %.0f; %d worker(s), %d replay(s) on the server.\n\n", planText(r.Plan), r.Why, r.Scale, r.Workers, r.Replays)
+	fmt.Fprintf(b, "Plan: `%s` (%s). Speed-up %.3g; %d worker(s), %d replay(s) on the server.\n\n", planText(r.Plan), r.Why, r.Scale, r.Workers, r.Replays)
 	if r.FirstRun != "" {
 		fmt.Fprintf(b, "Run again at this speed-up: %s.\n\n", r.FirstRun)
 	}

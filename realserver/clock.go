@@ -29,10 +29,15 @@ type ScaledClock struct {
 var _ clock.Clock = (*ScaledClock)(nil)
 
 // NewScaledClock returns a clock that reads origin until Start and runs
-// scale times faster than real time from then on. A scale below 1 is
-// taken as 1.
+// scale times faster than real time from then on. A scale below 1 runs
+// slower than real time (a rerun on a loaded machine, where the server's
+// latency must stay small in virtual time); a scale that is not positive
+// is taken as 1.
 func NewScaledClock(origin time.Time, scale float64) *ScaledClock {
-	return &ScaledClock{origin: origin, scale: max(scale, 1), real: clock.New()}
+	if !(scale > 0) {
+		scale = 1
+	}
+	return &ScaledClock{origin: origin, scale: scale, real: clock.New()}
 }
 
 // Start sets the clock going: the real instant now maps to the origin.

@@ -37,8 +37,17 @@ func TestScaledClockMapping(t *testing.T) {
 			t.Errorf("Real(%s) = %s, want %s", tc.d, got, tc.want)
 		}
 	}
-	if got := NewScaledClock(origin, 0.5).Scale(); got != 1 {
-		t.Errorf("a scale below 1 gives Scale %g, want 1", got)
+	slow := NewScaledClock(origin, 0.5)
+	if got := slow.Scale(); got != 0.5 {
+		t.Errorf("a scale of 0.5 gives Scale %g, want 0.5", got)
+	}
+	if got := slow.Real(time.Minute); got != 2*time.Minute {
+		t.Errorf("at a scale of 0.5, Real(1m) = %s, want 2m", got)
+	}
+	for _, k := range []float64{0, -2} {
+		if got := NewScaledClock(origin, k).Scale(); got != 1 {
+			t.Errorf("a scale of %g gives Scale %g, want 1", k, got)
+		}
 	}
 }
 

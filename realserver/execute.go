@@ -70,19 +70,35 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 	return res, nil
 }
 
-// maxDrain bounds the real time drain waits.
-const maxDrain = 10 * time.Second
+// maxDrain bounds the real time drain waits at the scenario's default
+// speed-up. A slower run drains for as much virtual time as that
+// (maxDrain times DefaultScale), up to maxSlowDrain of real time: a rerun
+// at a third of the speed on a loaded machine would otherwise stop its
+// workers while an attempt that the first run and the engine let finish
+// still runs, and the attempt would end cancelled instead.
+const (
+	maxDrain     = 10 * time.Second
+	maxSlowDrain = time.Minute
+)
+
+// drainBound is the real time drain waits at most.
+func (r *run) drainBound() time.Duration {
+	virtual := time.Duration(float64(maxDrain) * DefaultScale(r.opts.Scenario))
+	bound := max(maxDrain, min(r.clk.Real(virtual), maxSlowDrain))
+	return min(r.clk.Real(sim.DrainLimit), bound)
+}
 
 // drain waits, once the run is over, for the activity attempts still
 // running to end before the workers stop, as workers that go on running
 // would let them, and as the engine does: at most sim.DrainLimit of
-// virtual time, and at most maxDrain of real time. An attempt learns of
+// virtual time, and at most drainBound of real time. An attempt learns of
 // its workflow's close when the server answers its next heartbeat or its
 // completion with NotFound; stopping the workers at once would cancel it
-// instead.
+// instead. A crashed worker's attempts are not waited for: nothing they
+// do reaches the server.
 func (r *run) drain(ctx context.Context) {
-	deadline := time.Now().Add(min(r.clk.Real(sim.DrainLimit), maxDrain))
-	for r.in.rec.running() && time.Now().Before(deadline) {
+	deadline := time.Now().Add(r.drainBound())
+	for r.in.rec.running(r.in.isCrashed) && time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
 			return

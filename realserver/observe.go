@@ -115,13 +115,15 @@ func (r *recorder) activities() []Activity {
 	return out
 }
 
-// running reports whether an attempt is still running.
-func (r *recorder) running() bool {
+// running reports whether an attempt is still running on a worker whose
+// results count; lost reports whether a worker incarnation's results are lost (a
+// crashed one's attempts run on, but nothing they do reaches the server).
+func (r *recorder) running(lost func(worker int) bool) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, a := range r.acts {
 		for _, at := range a.Attempts {
-			if at.Result == "running" {
+			if at.Result == "running" && !lost(at.Worker) {
 				return true
 			}
 		}

@@ -28,7 +28,8 @@ type RunOptions struct {
 	Seed     sim.Seed
 	Plan     sim.Plan
 	// Scale is the speed-up K (virtual seconds per real second); zero
-	// means DefaultScale(Scenario).
+	// means DefaultScale(Scenario). Below 1, the run is slower than real
+	// time.
 	Scale float64
 	// MinTimeout is the least an activity or child workflow timeout is
 	// scaled down to; zero means DefaultMinTimeout. MinHeartbeatTimeout is

@@ -236,10 +236,12 @@ func TestRunTimedFaults(t *testing.T) {
 		t.Parallel()
 		// Every Process attempt must have started on worker 1 when it
 		// crashes, and none ended: the shortest lasts 30s. At 25s and a
-		// speed-up of 20, the attempts have 1.25s of real time to start,
-		// and Process#1 ends 1.5s after its start, whenever that is. The
-		// default speed-up (150) left 125ms, which a loaded machine misses.
-		res := runPlan(t, "parallel-activities", 1, "f1 worker-crash at=25s", 20)
+		// speed-up of 10, the attempts have 2.5s of real time to start
+		// (and to be numbered, which reads the history), and Process#1
+		// ends 3s after its start, whenever that is. The default speed-up
+		// (150) left 125ms, which a loaded machine misses; 20 left 1.25s,
+		// which two cores at a load near 6 missed.
+		res := runPlan(t, "parallel-activities", 1, "f1 worker-crash at=25s", 10)
 		if res.Workers != 2 {
 			t.Fatalf("%d worker incarnations, want 2", res.Workers)
 		}

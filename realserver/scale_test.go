@@ -57,3 +57,26 @@ func TestDefaultScale(t *testing.T) {
 		}
 	}
 }
+
+// TestDrainBound: a run at the scenario's default speed-up or faster
+// drains for at most maxDrain of real time; a slower one for as much
+// virtual time as that, up to maxSlowDrain; and never for longer than
+// sim.DrainLimit of virtual time.
+func TestDrainBound(t *testing.T) {
+	sc := &sim.Scenario{Name: "s", Profile: sim.Profile{Window: 10 * time.Minute}} // default speed-up 300: 10s drain 50m
+	for _, tc := range []struct {
+		k    float64
+		want time.Duration
+	}{
+		{3600, time.Second},     // DrainLimit (1h) is 1s of real time
+		{300, maxDrain},         // the default speed-up
+		{100, 30 * time.Second}, // 50m is 30s
+		{1, maxSlowDrain},       // 50m is 50m: maxSlowDrain
+		{1.0 / 3, maxSlowDrain}, // slower than real time
+	} {
+		r := &run{opts: RunOptions{Scenario: sc}, clk: NewScaledClock(origin, tc.k)}
+		if got := r.drainBound(); got != tc.want {
+			t.Errorf("speed-up %g: drain bound %s, want %s", tc.k, got, tc.want)
+		}
+	}
+}

@@ -36,6 +36,13 @@ var engineChecked = map[string]string{
 	"non-retryable-not-retried": "harness TestProperties/non-retryable_retried",
 }
 
+// libraryOnly lists the harness library's properties that no correct
+// scenario checks but a planted bug's scenario does, each with that
+// scenario: TestEveryPropertyBroken names and runs the bug for them too.
+var libraryOnly = map[string]string{
+	"no-activity-failed": "payout/bug-refuses-redebit",
+}
+
 // faultFreeSeeds is how many seeds the fault-free pass rate is taken over;
 // a bug that needs a fault passes on at least faultFreeMin of them.
 const faultFreeSeeds, faultFreeMin = 20, 18
@@ -151,8 +158,9 @@ func TestBugsFaultFree(t *testing.T) {
 }
 
 // TestEveryPropertyBroken names, for every property of the catalogue's
-// scenarios (the harness library's properties among them), the planted
-// bug that makes it fail, and runs that bug until it does. The four
+// scenarios (the harness library's properties among them, and those of
+// libraryOnly), the planted bug that makes it fail, and runs that bug
+// until it does. The four
 // engine-checked properties are named with the harness test that shows
 // them failing instead.
 func TestEveryPropertyBroken(t *testing.T) {
@@ -167,7 +175,18 @@ func TestEveryPropertyBroken(t *testing.T) {
 		}
 	}
 	var lines []string
-	for _, p := range catalogueProperties(t) {
+	props := catalogueProperties(t)
+	for p, bug := range libraryOnly {
+		if slices.Contains(props, p) {
+			t.Errorf("property %s is listed in libraryOnly but a correct scenario checks it", p)
+		}
+		if sc := byProp[p]; sc == nil || sc.Name != bug {
+			t.Errorf("property %s: libraryOnly names %s, which does not name it in Breaks", p, bug)
+		}
+		props = append(props, p)
+	}
+	slices.Sort(props)
+	for _, p := range props {
 		if how, ok := engineChecked[p]; ok {
 			lines = append(lines, fmt.Sprintf("%-31s %s (engine-checked)", p, how))
 			continue

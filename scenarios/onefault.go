@@ -48,6 +48,9 @@ type PayoutActivities struct {
 	KeylessDebit bool
 	// LeaseOnlyOnSuccess releases the lease only when the credit finishes.
 	LeaseOnlyOnSuccess bool
+	// RefuseRedebit fails a debit whose key the provider has applied
+	// before, instead of letting the provider replay it (payout_redebit.go).
+	RefuseRedebit bool
 }
 
 // Debit takes the amount from the source account, then spends two
@@ -56,6 +59,9 @@ func (a *PayoutActivities) Debit(ctx context.Context, p Payout) (string, error) 
 	key := "debit-" + p.ID
 	if a.KeylessDebit {
 		key = ""
+	}
+	if a.RefuseRedebit && a.Payments.AppliedCount(key) > 0 {
+		return "", temporal.NewNonRetryableApplicationError("payout "+p.ID+" is already debited", "AlreadyDebited", nil)
 	}
 	id, err := a.Payments.Charge(ctx, key, p.From, p.AmountCents)
 	if err != nil {
@@ -165,6 +171,11 @@ func debitRefunded() sim.Property {
 }
 
 func payoutScenario(name, bug, breaks string, skipRefund, leaseOnlyOnSuccess, keyless bool) *sim.Scenario {
+	return payoutWith(name, bug, breaks, skipRefund, PayoutActivities{LeaseOnlyOnSuccess: leaseOnlyOnSuccess, KeylessDebit: keyless})
+}
+
+// payoutWith builds a payout scenario whose activities carry bugs' flags.
+func payoutWith(name, bug, breaks string, skipRefund bool, bugs PayoutActivities) *sim.Scenario {
 	window := 20 * time.Second
 	return &sim.Scenario{
 		Name:        name,
@@ -186,8 +197,9 @@ func payoutScenario(name, bug, breaks string, skipRefund, leaseOnlyOnSuccess, ke
 			})
 			leases := &Leases{}
 			w.RegisterWorkflowWithOptions(payoutWorkflow(skipRefund), workflow.RegisterOptions{Name: "PayoutWorkflow"})
-			w.RegisterActivity(&PayoutActivities{Clock: w.Clock(), Payments: payments, Leases: leases,
-				KeylessDebit: keyless, LeaseOnlyOnSuccess: leaseOnlyOnSuccess})
+			acts := bugs
+			acts.Clock, acts.Payments, acts.Leases = w.Clock(), payments, leases
+			w.RegisterActivity(&acts)
 			return sim.Case{Workflow: "PayoutWorkflow", Args: []any{p}, Properties: []sim.Property{
 				harness.Outcomes(sim.Completed, sim.Failed),
 				harness.Terminates(window, 10*time.Minute),

@@ -15,8 +15,8 @@ func oneFaultBugs(t *testing.T) []*sim.Scenario {
 			out = append(out, sc)
 		}
 	}
-	if len(out) != 3 {
-		t.Fatalf("%d payout bug variants, want 3", len(out))
+	if len(out) != 4 {
+		t.Fatalf("%d payout bug variants, want 4 (onefault.go, payout_redebit.go)", len(out))
 	}
 	return out
 }
