@@ -6,6 +6,9 @@ import "github.com/temporalsim/temporalsim/sim"
 // SDK's test environment, which engine 2 does not use.
 var engine1 = []sim.Engine{sim.EngineTestEnv}
 
+// engine2 marks entries about the real SDK worker on virtual time.
+var engine2 = []sim.Engine{sim.EngineServer}
+
 // KnownDifferences is the table of understood differences. A live entry
 // (not Emulated) names, for each field it explains, what the engine's and
 // the server's values look like; TestKnownAgainstLastTable fails when one
@@ -42,6 +45,16 @@ var KnownDifferences = []*Known{
 			"of each window, the pending one when the worker stops); a retry resumes from the last one that reached the server, " +
 			"which can be older (sim/doc.go lists heartbeat throttling as not emulated)",
 		Closing: "emulating the SDK's heartbeat batching in the engine's attempt supervisor: send the first heartbeat, hold later ones until the end of each 0.8 heartbeat-timeout window (30s without a heartbeat timeout, at most 60s), and drop the held one when the attempt ends",
+	},
+	{
+		ID: "heartbeat-throttle-scaled", Cause: CauseScaling, Engines: engine2, Kinds: []PlanKind{WorkerShutdown, HeartbeatLoss}, Timing: true,
+		Match: []Pattern{{Field: `activity .* attempt \d+ heartbeat`, Engine: `\d+`, Server: `\d*`, Values: serverNotAhead}},
+		EngineDoes: "runs the SDK's own heartbeat throttling (one heartbeat per 0.8 heartbeat timeouts, the pending one sent " +
+			"when the worker stops) on virtual time, so the shutdown falls at an exact point of the throttle window",
+		ServerDoes: "runs the same throttling on the wall clock of a sped-up run: the worker stop's and the server's latency, " +
+			"multiplied by the speed-up, move the shutdown within the window, so the last heartbeat that reached the server, " +
+			"which the retry resumes from, can be an earlier one",
+		Closing: "nothing in the engine; a slower real run (a lower speed-up) narrows it",
 	},
 	{
 		ID: "wait-for-cancellation", Cause: CauseEngine, Engines: engine1, Kinds: []PlanKind{Cancellation},
@@ -174,7 +187,7 @@ var KnownDifferences = []*Known{
 		Closing: "the heartbeat batching that closes heartbeat-throttling",
 	},
 	{
-		ID: "async-attempt-after-close", Cause: CauseHarness, Kinds: []PlanKind{Cancellation}, Scenarios: []string{"async-completion"},
+		ID: "async-attempt-after-close", Cause: CauseHarness, Engines: engine1, Kinds: []PlanKind{Cancellation}, Scenarios: []string{"async-completion"},
 		Match: []Pattern{{Field: `activity Authorize#\d+ attempt \d+ result`, Engine: `after-close:timeout:START_TO_CLOSE`, Server: `ApplicationError`}},
 		EngineDoes: "records an attempt whose activity returned ErrResultPending as the server ends it; when the workflow " +
 			"is cancelled and closes before the webhook comes, the webhook is answered NotFound and the engine keeps the " +

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -88,7 +89,7 @@ func (a *observerActivity) ExecuteActivity(ctx context.Context, in *interceptor.
 			// The SDK reports a panic as a PanicError; record it so.
 			err = temporal.NewApplicationError(fmt.Sprintf("panic: %v", p), "PanicError")
 		}
-		rec.end, rec.err = time.Now(), err
+		rec.end, rec.err = time.Now(), reportedAs(ctx, err)
 		a.o.mu.Lock()
 		a.o.attempts = append(a.o.attempts, rec)
 		a.o.mu.Unlock()
@@ -97,6 +98,25 @@ func (a *observerActivity) ExecuteActivity(ctx context.Context, in *interceptor.
 		}
 	}()
 	return a.Next.ExecuteActivity(ctx, in)
+}
+
+// reportedAs is the error as the worker reports it to the server: an
+// attempt whose context the server's cancel request cancelled, and that
+// returns a CanceledError or the context's error, is reported canceled
+// (RespondActivityTaskCanceled), as the SDK's
+// convertActivityResultToRespondRequest does.
+func reportedAs(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() != context.Canceled || !temporal.IsCanceledError(context.Cause(ctx)) {
+		return err
+	}
+	var ce *temporal.CanceledError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	if errors.Is(err, context.Canceled) {
+		return temporal.NewCanceledError()
+	}
+	return err
 }
 
 func (a *observerActivity) Init(outbound interceptor.ActivityOutboundInterceptor) error {

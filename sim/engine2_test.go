@@ -240,3 +240,19 @@ func TestRunChoosesEngine(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, EngineTestEnv, e)
 }
+
+// TestReportedAs: an attempt the server's cancel request cancelled is
+// recorded canceled, as the worker reports it; other cancellations (a
+// worker stop) and other errors are kept.
+func TestReportedAs(t *testing.T) {
+	byServer, cancel := context.WithCancelCause(context.Background())
+	cancel(temporal.NewCanceledError())
+	require.True(t, temporal.IsCanceledError(reportedAs(byServer, context.Canceled)))
+	require.True(t, temporal.IsCanceledError(reportedAs(byServer, fmt.Errorf("stopped: %w", context.Canceled))))
+	boom := errors.New("boom")
+	require.Equal(t, boom, reportedAs(byServer, boom))
+	byStop, stop := context.WithCancelCause(context.Background())
+	stop(errors.New("worker stopping"))
+	require.Equal(t, context.Canceled, reportedAs(byStop, context.Canceled))
+	require.NoError(t, reportedAs(byServer, nil))
+}
