@@ -57,7 +57,8 @@ func TestEngine2CrashResumesFromSentDetails(t *testing.T) {
 		r, err := runOnServer(t, stepsScenario(&resumed), 1, plan, Options{})
 		require.NoError(t, err)
 		require.Equal(t, Completed, r.Outcome, dump(r))
-		require.Equal(t, []int{0, 24}, resumed, "run %d", i)
+		require.Equal(t, []int{0, 24}, resumed, "run %d: the retry did not resume from the details the batch goroutine sent; "+
+			"if the SDK moved past go.temporal.io/sdk v1.50.0, check its heartbeat batching against engine2_hbbatch.go", i)
 		if i == 0 {
 			sha = r.TraceSHA256()
 		}
