@@ -36,6 +36,8 @@ type e2faults struct {
 	childCall map[string]int     // child run id -> call number
 	hit       map[string][]Fault // attempt id (locals' with an "l" prefix) -> faults that hit it
 	children  map[string]*Fault  // child run id -> its fault, decided on its first task
+
+	hb hbWindows // heartbeat batch windows (engine2_hbbatch.go)
 }
 
 func newE2Faults(w *World, window time.Duration, obs *attemptObserver) *e2faults {
@@ -203,7 +205,7 @@ func (a *e2outerActivity) ExecuteActivity(ctx context.Context, in *interceptor.E
 }
 
 func (a *e2outerActivity) Init(outbound interceptor.ActivityOutboundInterceptor) error {
-	return a.Next.Init(&e2heartbeats{ActivityOutboundInterceptorBase: interceptor.ActivityOutboundInterceptorBase{Next: outbound}})
+	return a.Next.Init(&e2heartbeats{ActivityOutboundInterceptorBase: interceptor.ActivityOutboundInterceptorBase{Next: outbound}, hb: &a.f.hb})
 }
 
 // e2heartbeats loses the heartbeats of an attempt a heartbeat-loss fault
@@ -211,12 +213,14 @@ func (a *e2outerActivity) Init(outbound interceptor.ActivityOutboundInterceptor)
 // never sends them, the server never records them.
 type e2heartbeats struct {
 	interceptor.ActivityOutboundInterceptorBase
+	hb *hbWindows
 }
 
 func (h *e2heartbeats) RecordHeartbeat(ctx context.Context, details ...any) {
 	if at, ok := ctx.Value(e2attemptKey{}).(*e2attempt); ok && !at.hbLoss.IsZero() && !time.Now().Before(at.hbLoss) {
 		return
 	}
+	h.hb.settle(ctx)
 	h.Next.RecordHeartbeat(ctx, details...)
 }
 

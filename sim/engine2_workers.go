@@ -98,10 +98,10 @@ var errCrashed = status.Error(codes.Canceled, "temporalsim: the worker crashed; 
 func (r *engine2Run) dialChain() []grpc.UnaryClientInterceptor {
 	for _, f := range r.w.plan.Faults {
 		if f.Kind == WorkerCrash {
-			return []grpc.UnaryClientInterceptor{canonicalStacks, r.intercept, r.srv.Handle}
+			return []grpc.UnaryClientInterceptor{canonicalStacks, r.faults.hb.note, r.intercept, r.srv.Handle}
 		}
 	}
-	return []grpc.UnaryClientInterceptor{canonicalStacks, r.srv.Handle}
+	return []grpc.UnaryClientInterceptor{canonicalStacks, r.faults.hb.note, r.srv.Handle}
 }
 
 // crashable finds the incarnation a request comes from, by the identity

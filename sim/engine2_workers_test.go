@@ -69,12 +69,8 @@ func TestEngine2WorkerShutdown(t *testing.T) {
 
 // TestEngine2WorkerCrash: a crash loses the running attempt's result; the
 // server times it out and retries it on the fresh worker, which takes the
-// workflow's tasks over. Crash is not among engine2Kinds yet, so the test
-// turns it on for itself.
+// workflow's tasks over.
 func TestEngine2WorkerCrash(t *testing.T) {
-	on := engine2Kinds[WorkerCrash]
-	engine2Kinds[WorkerCrash] = true
-	defer func() { engine2Kinds[WorkerCrash] = on }()
 	plan := Plan{Faults: []Fault{{ID: 1, Kind: WorkerCrash, At: 10 * time.Second}}}
 	r, err := runOnServer(t, slowScenario(), 1, plan, Options{})
 	require.NoError(t, err)

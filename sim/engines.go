@@ -36,16 +36,13 @@ func ParseEngine(s string) (Engine, error) {
 
 // engine2Kinds are the fault kinds engine 2 carries out; a plan with any
 // other kind is refused with errEngine2Kind before the run starts.
-//
-// WorkerCrash is carried out (engine2_workers.go, TestEngine2WorkerCrash)
-// but not on: runs with a crash do not yet repeat byte for byte.
 var engine2Kinds = map[Kind]bool{
 	// Carried out on the real worker and the server (engine2_faults.go).
 	ActivityError: true, ActivityPanic: true, Latency: true, StartToCloseTimeout: true,
 	ScheduleToCloseExpiry: true, HeartbeatLoss: true, LocalActivityError: true,
 	ChildWorkflowFailure: true, CodecFailure: true,
 	// Client calls and worker actions (engine2_timed.go, engine2_workers.go).
-	WorkflowCancel: true, Signal: true, Update: true, Query: true, WorkerShutdown: true,
+	WorkflowCancel: true, Signal: true, Update: true, Query: true, WorkerShutdown: true, WorkerCrash: true,
 }
 
 // engine2Refuses names the first fault of plan engine 2 cannot run yet.

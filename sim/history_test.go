@@ -106,6 +106,7 @@ func TestHistorySHA256SameAtAnyGOMAXPROCS(t *testing.T) {
 // 2's refusal of a fault kind from a failure of the scenario, by the
 // exported error and the kind's name.
 func TestEngineLacksKindIsExported(t *testing.T) {
+	lackKind(t, WorkerCrash)
 	sc := flakyScenario(0)
 	sc.Profile = Profile{Kinds: Kinds()}
 	for _, k := range Kinds() {
