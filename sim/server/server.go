@@ -77,6 +77,8 @@ type Server struct {
 	protos   protocols // queries and updates (query.go, update.go)
 	// stickyPolls is when each sticky queue last saw its worker.
 	stickyPolls map[string]time.Time
+	// taskFaults are the armed workflow-task faults (task_faults.go).
+	taskFaults []pendingTaskFault
 }
 
 // Stats counts what the server did, for tests and benchmarks.

@@ -23,6 +23,7 @@ type workflowTask struct {
 	startedID int64
 	attempt   int32
 	scheduled time.Time
+	startedAt time.Time
 	onSticky  bool
 	timeout   *timer // start-to-close, or the sticky queue's schedule-to-start
 }
@@ -97,6 +98,7 @@ func (wt *workflowTask) start(poll *call) {
 		RequestId:        s.newID(),
 	}}
 	wt.startedID = ex.write(e)
+	wt.startedAt = s.now
 	wt.timeout = s.after(ex.wftTimeout, wt.timedOut)
 	events := ex.events
 	if wt.onSticky && ex.lastStarted > 0 {
@@ -160,6 +162,7 @@ func (ex *execution) endWorkflowTask(t enumspb.EventType, set func(*historypb.Hi
 	ex.wft.cancelTimers()
 	ex.wft = nil
 	ex.sticky = ""
+	ex.evicted = false
 	ex.flush()
 }
 
