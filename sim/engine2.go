@@ -40,7 +40,7 @@ var engine2Log = sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 
 // errEngine2Kind is what engine 2 answers a plan with a fault kind it
 // does not carry out yet.
-var errEngine2Kind = errors.New("engine 2 does not run this fault kind yet")
+var errEngine2Kind error = &lacksKind{"engine 2 does not run this fault kind yet"}
 
 // runOnServer runs one scenario under a plan on engine 2 and checks its
 // properties, returning the same Result engine 1 returns.

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -43,6 +44,26 @@ var engine2Kinds = map[Kind]bool{
 	ChildWorkflowFailure: true, CodecFailure: true,
 	// Client calls and worker actions (engine2_timed.go, engine2_workers.go).
 	WorkflowCancel: true, Signal: true, Update: true, Query: true, WorkerShutdown: true, WorkerCrash: true,
+	// Replay during the run (engine2_replay.go).
+	CacheEviction: true, WorkflowTaskFailure: true, WorkflowTaskTimeout: true,
+}
+
+// engine1Lacks are the fault kinds engine 1 cannot carry out: the SDK's
+// test environment has no sticky cache and never retries a workflow task,
+// so its workflows never replay. Plans drawn for engine 1 leave them out
+// (Profile.ForEngine); a plan that names one is refused before the run.
+var engine1Lacks = map[Kind]bool{
+	CacheEviction: true, WorkflowTaskFailure: true, WorkflowTaskTimeout: true,
+}
+
+// engine1Refuses names the first fault of plan engine 1 cannot run.
+func engine1Refuses(plan Plan) error {
+	for _, f := range plan.Faults {
+		if engine1Lacks[f.Kind] {
+			return fmt.Errorf("fault f%d: %w: %s (the SDK's test environment has no sticky cache and never retries a workflow task; engine 2, -engine server, runs it)", f.ID, errEngine1Kind, f.Kind)
+		}
+	}
+	return nil
 }
 
 // engine2Refuses names the first fault of plan engine 2 cannot run yet.
@@ -55,8 +76,18 @@ func engine2Refuses(plan Plan) error {
 	return nil
 }
 
-// ErrEngineLacksKind is wrapped by the error Run returns when the chosen
-// engine cannot carry out a fault kind of the plan (engine 2, for kinds
-// it does not run yet); the message names the fault and the kind. It is
-// a limit of the engine, not a failure of the scenario.
-var ErrEngineLacksKind = errEngine2Kind
+// ErrEngineLacksKind is matched (errors.Is) by the error Run returns when
+// the chosen engine cannot carry out a fault kind of the plan (engine 1,
+// for the kinds that need a worker that replays; engine 2, for kinds it
+// does not run yet); the message names the fault and the kind. It is a
+// limit of the engine, not a failure of the scenario.
+var ErrEngineLacksKind = errors.New("the engine does not run this fault kind")
+
+// lacksKind is one engine's refusal; it matches ErrEngineLacksKind.
+type lacksKind struct{ msg string }
+
+func (e *lacksKind) Error() string        { return e.msg }
+func (e *lacksKind) Is(target error) bool { return target == ErrEngineLacksKind }
+
+// errEngine1Kind is what engine 1 answers a plan with a kind it lacks.
+var errEngine1Kind error = &lacksKind{"engine 1 cannot run this fault kind"}

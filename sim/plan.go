@@ -33,6 +33,12 @@ const (
 	WorkerShutdown Kind = "worker-shutdown" // the worker stops gracefully at At; running attempts get Dur to finish, then their contexts are cancelled
 	WorkerCrash    Kind = "worker-crash"    // the worker process dies at At; its running attempts' results and heartbeats are lost
 	CodecFailure   Kind = "codec-failure"   // the payload codec fails for Dur from At
+
+	// Replay during the run (engine 2 only: engine 1's test environment
+	// has no sticky cache and never retries a workflow task).
+	CacheEviction       Kind = "cache-eviction"        // at At the worker's sticky cache drops every open run: each run's next workflow task replays its whole history on the same worker
+	WorkflowTaskFailure Kind = "workflow-task-failure" // the server rejects the first workflow task completed after At (WorkflowTaskFailed); attempt 2 replays the whole history
+	WorkflowTaskTimeout Kind = "workflow-task-timeout" // the server drops the first workflow task completed after At; it times out and attempt 2 replays the whole history
 )
 
 // field flags say which Fault fields a kind uses.
@@ -71,6 +77,9 @@ var kindSpecs = map[Kind]kindSpec{
 	WorkerShutdown:        {fAt | fDur, 0},
 	WorkerCrash:           {fAt, 0},
 	CodecFailure:          {fAt | fDur | fTarget, fDur},
+	CacheEviction:         {fAt, 0},
+	WorkflowTaskFailure:   {fAt, 0},
+	WorkflowTaskTimeout:   {fAt, 0},
 }
 
 // Kinds lists every fault kind in a fixed order.

@@ -61,7 +61,7 @@ func (a *app) options(cfg *sim.SwarmConfig, onHang func(string)) *sim.Options {
 func runError(err error) string {
 	msg := oneLine(err.Error())
 	if errors.Is(err, sim.ErrEngineLacksKind) {
-		msg += " (this is a limit of the engine, not a failure of the workflow: run it with -engine testenv, or with a -plan that leaves that kind out)"
+		msg += " (this is a limit of the engine, not a failure of the workflow: run it on the other engine, -engine testenv or -engine server, or with a -plan that leaves that kind out)"
 	}
 	return msg
 }
