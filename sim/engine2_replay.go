@@ -18,8 +18,9 @@ import (
 //     worker.PurgeStickyWorkflowCache, which empties the cache of every
 //     worker in the process: runs of a parallel swarm share the process,
 //     and one run's fault must not reach another's worker.
-//   - workflow-task-failure at T: the first workflow task completed after
-//     T is rejected (WorkflowTaskFailed, InvalidArgument to the worker);
+//   - workflow-task-failure at T: the first workflow task completion the
+//     server gets after T is rejected (WorkflowTaskFailed, InvalidArgument
+//     to the worker), whenever its task started;
 //   - workflow-task-timeout at T: its completion is dropped (NotFound to
 //     the worker) and the task's start-to-close timeout fires on the
 //     virtual clock (WorkflowTaskTimedOut).

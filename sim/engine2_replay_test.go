@@ -142,3 +142,47 @@ func TestEngine1RefusesReplayKinds(t *testing.T) {
 		}
 	}
 }
+
+// TestSwarmPlanOnEngines: a profile with the replay kinds draws none of
+// them for engine 1, whose plan is the one the profile without them
+// draws (the same streams); engine 2's plan starts with engine 1's faults
+// and adds replay faults on some seeds, from their own stream.
+func TestSwarmPlanOnEngines(t *testing.T) {
+	base := Profile{Kinds: []Kind{ActivityError, WorkerCrash, Signal}, Activities: []string{"A", "B"},
+		Signals: []Message{{Name: "go"}}, Window: time.Hour}
+	with := base
+	with.Kinds = append([]Kind{CacheEviction}, append(slices.Clone(base.Kinds), WorkflowTaskFailure, WorkflowTaskTimeout)...)
+	if got := with.ForEngine(EngineTestEnv).Kinds; !slices.Equal(got, base.Kinds) {
+		t.Fatalf("ForEngine(testenv) kinds %v, want %v", got, base.Kinds)
+	}
+	if got := with.ForEngine(EngineServer).Kinds; !slices.Equal(got, with.Kinds) {
+		t.Fatalf("ForEngine(server) kinds %v, want %v", got, with.Kinds)
+	}
+	drawn := map[Kind]int{}
+	for seed := Seed(1); seed <= 300; seed++ {
+		c0, p0 := base.SwarmPlan(seed)
+		c1, p1 := with.SwarmPlanOn(seed, nil, EngineTestEnv)
+		if p0.String() != p1.String() || c0.String() != c1.String() {
+			t.Fatalf("seed %d: engine 1 draws %v %v with the replay kinds listed, %v %v without", seed, c1, p1, c0, p0)
+		}
+		c2, p2 := with.SwarmPlanOn(seed, nil, EngineServer)
+		if len(p2.Faults) < len(p1.Faults) || !slices.Equal(p2.Faults[:len(p1.Faults)], p1.Faults) {
+			t.Fatalf("seed %d: engine 2's plan %v does not start with engine 1's %v", seed, p2, p1)
+		}
+		if err := with.Check(p2); err != nil || len(p2.Faults) > with.withDefaults().MaxFaults {
+			t.Fatalf("seed %d: engine 2's plan %v: %v", seed, p2, err)
+		}
+		for _, f := range p2.Faults[len(p1.Faults):] {
+			if !engine1Lacks[f.Kind] || !slices.Contains(c2.Kinds, f.Kind) {
+				t.Fatalf("seed %d: engine 2 added %s (config %v)", seed, f, c2)
+			}
+			drawn[f.Kind]++
+		}
+	}
+	for _, k := range replayKinds {
+		if drawn[k] == 0 {
+			t.Errorf("engine 2 never drew %s in 300 seeds", k)
+		}
+	}
+	t.Logf("replay faults engine 2 added over 300 seeds: %v", drawn)
+}

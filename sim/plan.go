@@ -37,8 +37,8 @@ const (
 	// Replay during the run (engine 2 only: engine 1's test environment
 	// has no sticky cache and never retries a workflow task).
 	CacheEviction       Kind = "cache-eviction"        // at At the worker's sticky cache drops every open run: each run's next workflow task replays its whole history on the same worker
-	WorkflowTaskFailure Kind = "workflow-task-failure" // the server rejects the first workflow task completed after At (WorkflowTaskFailed); attempt 2 replays the whole history
-	WorkflowTaskTimeout Kind = "workflow-task-timeout" // the server drops the first workflow task completed after At; it times out and attempt 2 replays the whole history
+	WorkflowTaskFailure Kind = "workflow-task-failure" // the server rejects the first workflow task completion it gets after At (WorkflowTaskFailed); attempt 2 replays the whole history
+	WorkflowTaskTimeout Kind = "workflow-task-timeout" // the server drops the first workflow task completion it gets after At; the task times out and attempt 2 replays the whole history
 )
 
 // field flags say which Fault fields a kind uses.

@@ -48,7 +48,7 @@ func handleRespondWorkflowTaskCompleted(s *Server, c *call) {
 		c.fail(unimplemented("command %s is not implemented", bad))
 		return
 	}
-	if f, ok := s.takeTaskFault(wt); ok {
+	if f, ok := s.takeTaskFault(); ok {
 		s.faultCompletion(f, ex, wt, c, req.GetIdentity())
 		return
 	}

@@ -37,11 +37,10 @@ const (
 	TimeOutTask
 )
 
-// pendingTaskFault is a TaskFault waiting for the first completion of a
-// workflow task started at or after armed.
+// pendingTaskFault is a TaskFault waiting for the next completion of a
+// workflow task.
 type pendingTaskFault struct {
 	kind   TaskFault
-	armed  time.Time
 	landed func(at time.Time, workflowID string)
 }
 
@@ -74,14 +73,16 @@ func (s *Server) EvictStickyCache(key string, done func(at time.Time, runs int))
 }
 
 // FaultNextTask arms a TaskFault for the first RespondWorkflowTaskCompleted
-// of a workflow task (of any run) started at or after this step; landed,
-// if set, is called on the loop when it hits one, with the step's time and
-// the run's workflow id. It must not block or call the server. Faults
-// armed earlier hit earlier completions.
+// (of a started task of any run) that the server applies after this call:
+// a completion that arrives in the same step is applied before it, since
+// the driver's pseudo-calls sort last. landed, if set, is called on the
+// loop when it hits one, with the step's time and the run's workflow id;
+// it must not block or call the server. Faults armed earlier hit earlier
+// completions.
 func (s *Server) FaultNextTask(key string, kind TaskFault, landed func(at time.Time, workflowID string)) {
 	s.enqueue(&call{name: taskFaultNote, req: &emptypb.Empty{}, key: "~~" + key, done: make(chan struct{}),
 		note: func(s *Server) {
-			s.taskFaults = append(s.taskFaults, pendingTaskFault{kind: kind, armed: s.now, landed: landed})
+			s.taskFaults = append(s.taskFaults, pendingTaskFault{kind: kind, landed: landed})
 		}})
 }
 
@@ -90,16 +91,14 @@ func handleNote(s *Server, c *call) {
 	c.answer(nil)
 }
 
-// takeTaskFault removes and returns the first armed fault that wt's
-// completion meets, if any.
-func (s *Server) takeTaskFault(wt *workflowTask) (pendingTaskFault, bool) {
-	for i, f := range s.taskFaults {
-		if !wt.startedAt.Before(f.armed) {
-			s.taskFaults = append(s.taskFaults[:i:i], s.taskFaults[i+1:]...)
-			return f, true
-		}
+// takeTaskFault removes and returns the first armed fault, if any.
+func (s *Server) takeTaskFault() (pendingTaskFault, bool) {
+	if len(s.taskFaults) == 0 {
+		return pendingTaskFault{}, false
 	}
-	return pendingTaskFault{}, false
+	f := s.taskFaults[0]
+	s.taskFaults = s.taskFaults[1:]
+	return f, true
 }
 
 // faultCompletion carries out f on the completion c of wt.

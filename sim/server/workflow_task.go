@@ -23,7 +23,6 @@ type workflowTask struct {
 	startedID int64
 	attempt   int32
 	scheduled time.Time
-	startedAt time.Time
 	onSticky  bool
 	timeout   *timer // start-to-close, or the sticky queue's schedule-to-start
 }
@@ -98,7 +97,6 @@ func (wt *workflowTask) start(poll *call) {
 		RequestId:        s.newID(),
 	}}
 	wt.startedID = ex.write(e)
-	wt.startedAt = s.now
 	wt.timeout = s.after(ex.wftTimeout, wt.timedOut)
 	events := ex.events
 	if wt.onSticky && ex.lastStarted > 0 {
