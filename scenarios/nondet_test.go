@@ -1,7 +1,10 @@
 package scenarios_test
 
 import (
+	"errors"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/temporalsim/temporalsim/harness"
 	"github.com/temporalsim/temporalsim/scenarios"
@@ -50,5 +53,44 @@ func TestNondeterminismBugs(t *testing.T) {
 	}
 	if found != 3 {
 		t.Errorf("%d planted nondeterminism bugs, want 3 (map order, wall clock, native goroutine)", found)
+	}
+}
+
+// TestNondeterminismBugsUnderCacheEviction: with the worker's sticky cache
+// dropped 45s into the run (after the first of parallel-activities'
+// activities finished, before the second), the next workflow task replays
+// the whole history on engine 2; each planted nondeterminism bug then
+// fails nondeterminism, and the correct scenario under the same plan
+// passes every property. Engine 1 refuses the plan (it cannot replay).
+//
+// A replay that diverges fails its workflow task, and the retries (every
+// 10s, as on a server) diverge again unless the map's order happens to
+// match: the bugs run with a virtual budget of an hour, after which the
+// run is stuck, and the replay oracle judges the history it left.
+func TestNondeterminismBugsUnderCacheEviction(t *testing.T) {
+	plan := sim.Plan{Faults: []sim.Fault{{ID: 1, Kind: sim.CacheEviction, At: 45 * time.Second}}}
+	correct, err := scenarios.Lookup("parallel-activities")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := runPlan(t, correct, 1, plan, &sim.Options{Engine: sim.EngineServer}); r.Failed() || len(r.Fired) != 1 {
+		t.Fatalf("the correct scenario under %s: fired %v, %v", plan.Faults[0], r.Fired, r.Violations)
+	}
+	if _, err := sim.Run(t, correct, 1, plan, nil); !errors.Is(err, sim.ErrEngineLacksKind) {
+		t.Errorf("engine 1 ran %s: %v", plan.Faults[0], err)
+	}
+	for _, name := range []string{"parallel-activities/bug-map-order", "parallel-activities/bug-wall-clock", "parallel-activities/bug-native-goroutine"} {
+		bug, err := scenarios.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := *bug
+		sc.Budget = time.Hour
+		r := runPlan(t, &sc, 1, plan, &sim.Options{Engine: sim.EngineServer})
+		if len(r.Fired) != 1 || !slices.ContainsFunc(r.Violations, func(v sim.Violation) bool { return v.Property == nondeterminism }) {
+			t.Errorf("%s under %s: fired %v, violations %v; want %s", name, plan.Faults[0], r.Fired, r.Violations, nondeterminism)
+			continue
+		}
+		t.Logf("%s: %s after %s: %v", name, r.Outcome, r.Elapsed, r.Violations)
 	}
 }
