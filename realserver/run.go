@@ -103,6 +103,11 @@ type FiredFault struct {
 	Result string
 }
 
+// serverLacks are the fault kinds Run cannot carry out against a dev
+// server: the replay kinds, which engine 2's in-process server brings
+// about. A plan with one is refused, never run without it.
+var serverLacks = map[sim.Kind]bool{sim.CacheEviction: true, sim.WorkflowTaskFailure: true, sim.WorkflowTaskTimeout: true}
+
 // Run runs one scenario under one plan and seed on a real worker against
 // srv, and returns the history and what was observed. The error is for
 // bad input and for infrastructure failures (cannot connect, cannot start
@@ -114,6 +119,11 @@ func Run(ctx context.Context, srv *Server, opts RunOptions) (*Result, error) {
 	}
 	if err := sc.Profile.Check(opts.Plan); err != nil {
 		return nil, fmt.Errorf("plan does not fit scenario %s: %w", sc.Name, err)
+	}
+	for _, f := range opts.Plan.Faults {
+		if serverLacks[f.Kind] {
+			return nil, fmt.Errorf("realserver.Run: fault f%d: %w: %s (a dev server cannot be told to drop a worker's cache or fail a workflow task; engine 2, the in-process server, carries it out)", f.ID, sim.ErrEngineLacksKind, f.Kind)
+		}
 	}
 	r := newRun(srv, opts)
 	defer r.close()
