@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -51,4 +52,40 @@ func (r *engine2Run) replayFault(f Fault) {
 		r.w.fire(f.ID)
 		r.timed.add(at, f, Event{Kind: "fault", WF: wf, Fault: f.ID, Name: string(f.Kind)})
 	})
+}
+
+// maxTaskAttempts bounds a workflow task that keeps failing. A worker
+// that cannot replay a run (nondeterministic code) fails its task again on
+// every retry, and a server retries it forever, every workflow task
+// timeout: a run would spin until the virtual budget (a year by default),
+// for hours of wall time. When a task of any run is scheduled for this
+// attempt, the driver stops the run as stuck, as the budget does, and the
+// trace says why. Correct code never gets near it: each replay fault fails
+// one attempt.
+const maxTaskAttempts = 20
+
+// taskLoop is the workflow task that reached maxTaskAttempts.
+type taskLoop struct {
+	wf      string
+	attempt int32
+	at      time.Time
+}
+
+func (l *taskLoop) String() string {
+	return fmt.Sprintf("the workflow task of %s failed %d times in a row (attempt %d scheduled): the run cannot progress, so the engine stopped it", l.wf, l.attempt-1, l.attempt)
+}
+
+// taskRetry is the server's OnTaskRetry: at maxTaskAttempts it ends the
+// run as the budget does, once.
+func (r *engine2Run) taskRetry(at time.Time, wf string, attempt int32) {
+	if attempt < maxTaskAttempts || !r.looping.CompareAndSwap(nil, &taskLoop{wf: wf, attempt: attempt, at: at}) {
+		return
+	}
+	l := r.looping.Load()
+	r.stops.Add(1) // stopWorkers waits for it
+	go func() {
+		defer r.stops.Done()
+		r.overrun.Store(true)
+		_ = r.c.TerminateWorkflow(context.Background(), r.sc.Name, "", l.String())
+	}()
 }

@@ -186,3 +186,45 @@ func TestSwarmPlanOnEngines(t *testing.T) {
 	}
 	t.Logf("replay faults engine 2 added over 300 seeds: %v", drawn)
 }
+
+// TestEngine2StopsAWorkflowTaskThatKeepsFailing: a workflow whose code
+// changes between its first execution and any replay fails every retry of
+// the task the eviction makes a replay; a server would retry it forever,
+// so at maxTaskAttempts the engine stops the run as stuck, and says why.
+func TestEngine2StopsAWorkflowTaskThatKeepsFailing(t *testing.T) {
+	sc := &Scenario{
+		Name:    "e2-diverges",
+		Profile: Profile{Kinds: replayKinds},
+		Setup: func(w *World) Case {
+			executions := 0
+			wf := func(ctx workflow.Context) error {
+				executions++ // the bug: state outside the workflow names the activity
+				ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute,
+					ActivityID: fmt.Sprintf("step-%d", executions)})
+				if err := workflow.Sleep(ctx, time.Hour); err != nil {
+					return err
+				}
+				if err := workflow.ExecuteActivity(ctx, "step").Get(ctx, nil); err != nil {
+					return err
+				}
+				return workflow.Sleep(ctx, time.Hour)
+			}
+			w.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: "divergesWF"})
+			w.RegisterActivityWithOptions(func(context.Context) error { return nil }, activityOpts("step"))
+			return Case{Workflow: "divergesWF"}
+		},
+	}
+	plan := Plan{Faults: []Fault{{ID: 1, Kind: CacheEviction, At: 90 * time.Minute}}}
+	r, err := Run(t, sc, 1, plan, &Options{Engine: EngineServer, NoReplay: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := r.Events[len(r.Events)-1]
+	if r.Outcome != Stuck || last.Kind != "run.stuck" || !strings.Contains(last.Detail, fmt.Sprintf("failed %d times in a row", maxTaskAttempts-1)) {
+		t.Fatalf("%s after %s, last event %v; want stuck at the task loop", r.Outcome, r.Elapsed, last)
+	}
+	if r.Elapsed > 3*time.Hour {
+		t.Errorf("stopped after %s, want soon after the 2h timer's task started failing", r.Elapsed)
+	}
+	t.Logf("%s after %s: %s", r.Outcome, r.Elapsed, last.Detail)
+}

@@ -60,7 +60,10 @@ func (r *engine2Run) fill(res *Result, seed Seed, o Options) {
 	rd.locals(locals)
 	rd.attempts(atts, r.obs, r.srv.AttemptTimeouts())
 	r.traceWorkers(rd)
-	if res.Outcome == Stuck {
+	if l := r.looping.Load(); res.Outcome == Stuck && l != nil {
+		res.Elapsed = l.at.Sub(r.w.origin)
+		rd.add(l.at, Event{Kind: "run.stuck", WF: l.wf, Detail: l.String()})
+	} else if res.Outcome == Stuck {
 		res.Elapsed = r.budget
 		rd.add(r.w.origin.Add(r.budget), Event{Kind: "run.stuck", Detail: "virtual-time budget " + r.budget.String() + " exhausted"})
 	} else {

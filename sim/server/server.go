@@ -34,6 +34,11 @@ type Options struct {
 	// that is the same every run (see Scheduled). It must not block or
 	// call the server.
 	OnScheduled func(Scheduled)
+	// OnTaskRetry, when set, is called on the server's loop for every
+	// workflow task scheduled as a retry (attempt 2 and up), with the
+	// step's time and the run's workflow id. It must not block or call the
+	// server.
+	OnTaskRetry func(at time.Time, workflowID string, attempt int32)
 }
 
 // Server is an in-process Temporal frontend for one synctest bubble. One
@@ -45,6 +50,8 @@ type Server struct {
 	settle time.Duration
 	// observe is Options.OnScheduled.
 	observe func(Scheduled)
+	// onRetry is Options.OnTaskRetry.
+	onRetry func(at time.Time, workflowID string, attempt int32)
 
 	mu    sync.Mutex
 	inbox []*call
@@ -115,6 +122,7 @@ func New(opts *Options) *Server {
 		ns:         o.Namespace,
 		idSeed:     o.IDSeed,
 		observe:    o.OnScheduled,
+		onRetry:    o.OnTaskRetry,
 		wake:       make(chan struct{}, 1),
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
