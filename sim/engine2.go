@@ -104,7 +104,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	if err := r.start(idSeed(sc.Name, seed)); err != nil {
 		return nil, fmt.Errorf("scenario %s: engine 2 could not start its worker: %s", sc.Name, oneLine(err.Error()))
 	}
-	res := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: r.w, oracle: &oracleState{off: o.NoReplay, faults: r.faults}}
+	res := &Result{Scenario: sc.Name, Seed: seed, WorkflowID: r.wfID, Plan: plan, Config: o.Config, World: r.w, oracle: &oracleState{off: o.NoReplay, faults: r.faults}}
 	werr := r.execute(cs, res)
 	// Attempts still running end as they do on a server: the worker keeps
 	// running, a heartbeat is answered NotFound (the SDK then cancels the

@@ -192,7 +192,7 @@ func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error)
 		return nil, fmt.Errorf("scenario %s: the SDK test environment could not run the workflow: %s", sc.Name, oneLine(failure.Error()))
 	}
 
-	r := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: w, Stacks: stacks}
+	r := &Result{Scenario: sc.Name, Seed: seed, WorkflowID: o.workflowID(sc), Plan: plan, Config: o.Config, World: w, Stacks: stacks}
 	r.Elapsed = elapsed
 	e.outcome(r, stuck)
 	r.Events = e.trace.Events()

@@ -22,7 +22,8 @@ func ownIDScenario() *Scenario {
 }
 
 // TestOptionsWorkflowID: both engines start the scenario's workflow under
-// its name, or under Options.WorkflowID when given.
+// its name, or under Options.WorkflowID when given, and say which in
+// Result.WorkflowID.
 func TestOptionsWorkflowID(t *testing.T) {
 	for _, e := range []Engine{EngineTestEnv, EngineServer} {
 		for id, want := range map[string]string{"": "own-id", "own-id-7": "own-id-7"} {
@@ -30,6 +31,8 @@ func TestOptionsWorkflowID(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, Completed, r.Outcome, dump(r))
 			require.Equal(t, `"`+want+`"`, r.Output, "engine %s, WorkflowID %q", e, id)
+			require.Equal(t, want, r.WorkflowID)
+			require.Equal(t, want, r.RootWorkflowID())
 			if e == EngineServer {
 				require.Equal(t, want, r.Histories()[0].WorkflowID)
 			}
