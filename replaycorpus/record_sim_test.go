@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporalsim/temporalsim/realserver"
 	"github.com/temporalsim/temporalsim/scenarios"
@@ -278,4 +280,33 @@ var endedOtherwise = map[string]string{
 func lastEventType(h *historypb.History) string {
 	ev := h.GetEvents()
 	return ev[len(ev)-1].GetEventType().String()
+}
+
+// TestRecordSimulatedWritesNoStuckRun: a run that does not close within
+// its budget leaves no file behind (no history, no manifest, no temporary
+// file) and says why.
+func TestRecordSimulatedWritesNoStuckRun(t *testing.T) {
+	sc := &sim.Scenario{Name: "sleeper", Budget: time.Hour, Setup: func(w *sim.World) sim.Case {
+		wf := func(ctx workflow.Context) error { return workflow.Sleep(ctx, 24*time.Hour) }
+		w.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: "Sleeper"})
+		return sim.Case{Workflow: "Sleeper"}
+	}}
+	dir := t.TempDir()
+	got, err := RecordSimulated(t, dir, []Recording{{Scenario: sc, Seed: 1, Label: "clean"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Err == nil || !strings.Contains(got[0].Err.Error(), "sleeper clean: the workflow did not close within the run's budget") || got[0].Path != "" {
+		t.Fatalf("a stuck run: path %q, error %v", got[0].Path, got[0].Err)
+	}
+	var left []string
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if path != dir {
+			left = append(left, path)
+		}
+		return err
+	})
+	if len(left) > 0 {
+		t.Errorf("a stuck run left %v", left)
+	}
 }
