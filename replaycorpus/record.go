@@ -61,8 +61,9 @@ type Recorded struct {
 	// Sim is the engine-2 run (RecordSimulated; nil when the engine
 	// refused the run).
 	Sim *sim.Result
-	// Err says why no history was written: the run failed to start, or
-	// it did not close within its budget.
+	// Err says why no history was written: the run failed to start (or
+	// engine 2 refused its plan), it did not close within its budget, or
+	// the file could not be written.
 	Err error
 }
 
