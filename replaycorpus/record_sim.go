@@ -18,8 +18,10 @@ const EngineServerVersion = "temporalsim engine 2 (in-process server, sim/server
 // (sim.EngineServer: the SDK's own client and worker against
 // temporalsim's in-process server, in virtual time) instead of a real
 // server: the same files under the same names, and manifest entries that
-// differ only in the server version (EngineServerVersion) and in how the
-// run was made (made_by names the engine, the seed and the plan). The
+// differ in the server version (EngineServerVersion), in how the run was
+// made (made_by names the engine, the seed and the plan) and in the note
+// (outcome, events and virtual time, and any property the run broke, but
+// no worker or replay counts). The
 // same recordings give the same bytes on every call, as long as one
 // scenario runs at a time, which is the default here: the SDK captures a
 // panic's stack trace in one buffer shared by every worker of the process
