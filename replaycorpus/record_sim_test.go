@@ -310,3 +310,26 @@ func TestRecordSimulatedWritesNoStuckRun(t *testing.T) {
 		t.Errorf("a stuck run left %v", left)
 	}
 }
+
+// TestRecordSimulatedNotesBrokenProperties: a recording of a planted bug
+// that breaks its property on every run still writes the history, and
+// its manifest note names the property.
+func TestRecordSimulatedNotesBrokenProperties(t *testing.T) {
+	sc, err := scenarios.Lookup("continue-as-new/bug-total-dropped")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	got, err := RecordSimulated(t, dir, []Recording{{Scenario: sc, Seed: 1, Label: "clean"}}, nil)
+	if err != nil || got[0].Err != nil {
+		t.Fatal(err, got[0].Err)
+	}
+	m, err := LoadManifest(filepath.Dir(got[0].Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := m.Lookup("clean.json")
+	if !strings.HasSuffix(e.Note, "; violated: "+sc.Breaks) {
+		t.Errorf("note %q does not end with the broken property %s", e.Note, sc.Breaks)
+	}
+}
