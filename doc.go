@@ -22,7 +22,8 @@
 //     interceptor verification.
 //   - replaycorpus: recorded histories, the batch replayer with typed
 //     nondeterminism errors, and the recorder that makes histories against
-//     a real Temporal server.
+//     a real Temporal server or on engine 2 (see docs/architecture.md,
+//     "The replay corpus").
 //   - realserver: runs a scenario on the Temporal CLI's dev server, with
 //     scaled time and real worker restarts, for the recorder and for
 //     conformance.

@@ -39,7 +39,7 @@ func Outcomes(allowed ...sim.Outcome) sim.Property {
 // false when it never did.
 func WorkflowEnd(r *sim.Result) (time.Duration, bool) {
 	for _, e := range r.Events {
-		if e.Kind == "wf.end" && e.WF == r.Scenario {
+		if e.Kind == "wf.end" && e.WF == r.RootWorkflowID() {
 			return time.Duration(e.T) * time.Millisecond, true
 		}
 	}

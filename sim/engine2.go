@@ -71,6 +71,7 @@ type engine2Run struct {
 	obs      *attemptObserver
 	faults   *e2faults
 	budget   time.Duration
+	wfID     string // the scenario workflow's id: Options.WorkflowID, or the scenario's name
 	runID    string // the scenario workflow's first run
 	overrun  atomic.Bool
 	closeEvt *historypb.HistoryEvent
@@ -83,7 +84,7 @@ type engine2Run struct {
 }
 
 func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error) {
-	r := &engine2Run{sc: sc, regs: &registrations{}, budget: sc.Budget}
+	r := &engine2Run{sc: sc, wfID: o.workflowID(sc), regs: &registrations{}, budget: sc.Budget}
 	if r.budget <= 0 {
 		r.budget = DefaultBudget
 	}
@@ -103,7 +104,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	if err := r.start(idSeed(sc.Name, seed)); err != nil {
 		return nil, fmt.Errorf("scenario %s: engine 2 could not start its worker: %s", sc.Name, oneLine(err.Error()))
 	}
-	res := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: r.w, oracle: &oracleState{off: o.NoReplay, faults: r.faults}}
+	res := &Result{Scenario: sc.Name, Seed: seed, WorkflowID: r.wfID, Plan: plan, Config: o.Config, World: r.w, oracle: &oracleState{off: o.NoReplay, faults: r.faults}}
 	werr := r.execute(cs, res)
 	// Attempts still running end as they do on a server: the worker keeps
 	// running, a heartbeat is answered NotFound (the SDK then cancels the
@@ -176,7 +177,7 @@ func (r *engine2Run) start(ids uint64) error {
 // stuck when the virtual-time budget runs out first.
 func (r *engine2Run) execute(cs Case, res *Result) error {
 	ctx := context.Background()
-	run, err := r.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: r.sc.Name, TaskQueue: engine2Queue,
+	run, err := r.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: r.wfID, TaskQueue: engine2Queue,
 		WorkflowExecutionTimeout: r.budget + time.Hour}, cs.Workflow, cs.Args...)
 	if err != nil {
 		return err
@@ -188,9 +189,9 @@ func (r *engine2Run) execute(cs Case, res *Result) error {
 	defer r.disarmTimed()
 	stop := time.AfterFunc(r.budget, func() {
 		r.overrun.Store(true)
-		_ = r.c.TerminateWorkflow(ctx, r.sc.Name, "", "virtual-time budget exhausted")
+		_ = r.c.TerminateWorkflow(ctx, r.wfID, "", "virtual-time budget exhausted")
 	})
-	it := r.c.GetWorkflowHistory(ctx, r.sc.Name, r.runID, true, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+	it := r.c.GetWorkflowHistory(ctx, r.wfID, r.runID, true, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
 	for it.HasNext() && r.closeEvt == nil {
 		if r.closeEvt, err = it.Next(); err != nil {
 			stop.Stop()
@@ -205,7 +206,7 @@ func (r *engine2Run) execute(cs Case, res *Result) error {
 		// Engine 1 ends at continue-as-new; end the chain here too.
 		res.Outcome, res.Err = ContinuedAsNew, continuedAsNew(a)
 		// The next run may have closed already: the error is no news.
-		_ = r.c.TerminateWorkflow(ctx, r.sc.Name, "", "the simulation stops at the first continue-as-new")
+		_ = r.c.TerminateWorkflow(ctx, r.wfID, "", "the simulation stops at the first continue-as-new")
 		return nil
 	}
 	return r.outcome(ctx, res)
@@ -218,7 +219,7 @@ func (r *engine2Run) outcome(ctx context.Context, res *Result) error {
 		return nil
 	}
 	var v any
-	err := r.c.GetWorkflow(ctx, r.sc.Name, r.runID).Get(ctx, &v)
+	err := r.c.GetWorkflow(ctx, r.wfID, r.runID).Get(ctx, &v)
 	var wee *temporal.WorkflowExecutionError
 	if errors.As(err, &wee) {
 		err = errors.Unwrap(wee)

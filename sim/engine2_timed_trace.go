@@ -36,7 +36,7 @@ func (r *engine2Run) traceUpdates(rd *e2reader, res *Result, closed time.Time) {
 	}
 	accepted := map[string]bool{}
 	for _, h := range r.traced(res.histories) {
-		if h.WorkflowID != r.sc.Name {
+		if h.WorkflowID != r.wfID {
 			continue
 		}
 		for _, ev := range h.Events {

@@ -84,7 +84,7 @@ func (r *engine2Run) traced(hs []server.RunHistory) []server.RunHistory {
 		if len(h.Events) > 0 {
 			parent = h.Events[0].GetWorkflowExecutionStartedEventAttributes().GetParentWorkflowExecution().GetRunId()
 		}
-		if (h.WorkflowID == r.sc.Name && h.RunID != r.runID) || dropped[parent] {
+		if (h.WorkflowID == r.wfID && h.RunID != r.runID) || dropped[parent] {
 			dropped[h.RunID] = true
 			continue
 		}

@@ -79,7 +79,10 @@ func (v Violation) String() string { return v.Property + ": " + v.Message }
 type Result struct {
 	Scenario string
 	Seed     Seed
-	Plan     Plan
+	// WorkflowID is the id the scenario's workflow ran under: the
+	// scenario's name, or Options.WorkflowID. RootWorkflowID reads it.
+	WorkflowID string
+	Plan       Plan
 	// Config is the swarm configuration the plan was drawn from, when it
 	// was drawn rather than given.
 	Config *SwarmConfig
@@ -111,6 +114,16 @@ type Result struct {
 	histories []server.RunHistory
 	// oracle is the replay oracle's verdict, on engine 2 (oracle.go).
 	oracle *oracleState
+}
+
+// RootWorkflowID is the id the scenario's workflow ran under, as trace
+// events (Event.WF) and activity records name it: WorkflowID, or the
+// scenario's name for a Result that does not say (one made by hand).
+func (r *Result) RootWorkflowID() string {
+	if r.WorkflowID != "" {
+		return r.WorkflowID
+	}
+	return r.Scenario
 }
 
 // TraceSHA256 is the fingerprint of the run's trace.
