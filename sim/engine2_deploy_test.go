@@ -187,7 +187,7 @@ func TestDeployMistakes(t *testing.T) {
 		t.Errorf("no Deploy: %v", err)
 	}
 	_, err = sim.Run(t, orderScenario(deployAs(orderV2)), 1, deployAt(30*time.Second), nil)
-	if !errors.Is(err, sim.ErrEngineLacksKind) || !strings.Contains(err.Error(), "engine 1 (the SDK test environment) cannot carry out this fault kind") || !strings.HasSuffix(err.Error(), ": deploy") {
+	if !errors.Is(err, sim.ErrEngineLacksKind) || !strings.Contains(err.Error(), "engine 1 (the SDK test environment) never replays a workflow, so it cannot carry out this fault kind") || !strings.HasSuffix(err.Error(), ": deploy") {
 		t.Errorf("engine 1: %v; want ErrEngineLacksKind naming deploy", err)
 	}
 	if k, ok := sim.EngineTestEnv.Refuses(deployAt(time.Second)); !ok || k != sim.Deploy {

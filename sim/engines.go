@@ -87,7 +87,7 @@ func (e lacksKind) Error() string        { return e.msg }
 func (e lacksKind) Is(target error) bool { return target == ErrEngineLacksKind }
 
 var (
-	errEngine1Kind error = lacksKind{"engine 1 (the SDK test environment) cannot carry out this fault kind: it never replays a workflow, use -engine server"}
+	errEngine1Kind error = lacksKind{"engine 1 (the SDK test environment) never replays a workflow, so it cannot carry out this fault kind"}
 	// errEngine2Kind is what engine 2 answers a plan with a fault kind it
 	// does not carry out yet.
 	errEngine2Kind error = lacksKind{"engine 2 does not run this fault kind yet"}
