@@ -102,3 +102,13 @@ func TestEngine1RefusesDeploy(t *testing.T) {
 		t.Fatal("no swarm plan of seeds 1-200 draws a deploy")
 	}
 }
+
+// TestDeployKindOnlyWithDeploy: a catalogue profile lists the deploy kind
+// exactly when its scenario has a new version to deploy (Scenario.Deploy).
+func TestDeployKindOnlyWithDeploy(t *testing.T) {
+	for _, sc := range scenarios.All() {
+		if has := slices.Contains(sc.Profile.Kinds, sim.Deploy); has != (sc.Deploy != nil) {
+			t.Errorf("%s: profile lists deploy: %v; has a Deploy: %v", sc.Name, has, sc.Deploy != nil)
+		}
+	}
+}
