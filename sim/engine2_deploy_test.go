@@ -3,6 +3,8 @@ package sim_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporalsim/temporalsim/harness"
+	"github.com/temporalsim/temporalsim/scenarios"
 	"github.com/temporalsim/temporalsim/sim"
 )
 
@@ -200,4 +203,38 @@ func TestDeployMistakes(t *testing.T) {
 	if _, err := sim.ParsePlan("f1 deploy at=5m dur=1s\n"); err == nil || !strings.Contains(err.Error(), "does not take dur") {
 		t.Errorf("deploy with dur: %v", err)
 	}
+}
+
+// TestDeployRepeats: runs with a deploy give the same trace and histories
+// for the same seed, at GOMAXPROCS 8: saga/bug-order-change (stopped by
+// its nondeterministic task or, when the deploy lands in its last task,
+// caught by the oracle) with a deploy at the middle of its run, seeds 1 to
+// 8, and the guarded order workflow, which runs on to its end.
+func TestDeployRepeats(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	saga, err := scenarios.Lookup("saga/bug-order-change")
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice := func(sc *sim.Scenario, seed sim.Seed, plan sim.Plan) {
+		a, err := sim.RunOnServer(t, sc, seed, plan, sim.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := sim.RunOnServer(t, sc, seed, plan, sim.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.TraceSHA256() != b.TraceSHA256() || historySHA(t, a) != historySHA(t, b) || fmt.Sprint(a.Violations) != fmt.Sprint(b.Violations) {
+			t.Fatalf("%s seed %d, %v: traces, histories or violations differ (trace event %d)", sc.Name, seed, plan.Faults, sim.FirstDifference(a.Events, b.Events))
+		}
+	}
+	for seed := sim.Seed(1); seed <= 8; seed++ {
+		ref, err := sim.Run(t, saga, seed, sim.Plan{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		twice(saga, seed, deployAt((ref.Elapsed / 2).Truncate(time.Millisecond)))
+	}
+	twice(orderScenario(deployAs(orderV2Guarded)), 1, deployAt(30*time.Second))
 }
