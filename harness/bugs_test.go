@@ -194,3 +194,45 @@ func findOnEngine2(t *testing.T, bug, sc *sim.Scenario) {
 	}
 	t.Logf("found on %d of %d search seeds", found, ndSearchSeeds)
 }
+
+// TestDeployBugFoundOnEngine2: the harness run on engine 2 finds
+// saga/bug-order-change, a new version deployed without GetVersion,
+// through nondeterminism in its small-scope phase, shrunk to the one
+// deploy fault it needs, the shrunk plan gives the same trace again, and
+// with all its properties the run's liveness property says why the saga
+// never ended. (TestPlantedBugsFound searches for it from 20 seeds.)
+func TestDeployBugFoundOnEngine2(t *testing.T) {
+	t.Chdir(t.TempDir())
+	bug, err := scenarios.Lookup("saga/bug-order-change")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := onlyBreaks(t, bug)
+	setFlags(t, map[string]string{"sim.engine": "server"})
+	f, err := harness.Find(t, sc, harness.Checks(100), harness.SearchSeed(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f == nil {
+		t.Fatal("not found in 100 plans on engine 2")
+	}
+	if f.Result.Violations[0].Property != sc.Breaks || len(f.Plan.Faults) != 1 || f.Plan.Faults[0].Kind != sim.Deploy {
+		t.Fatalf("want nondeterminism with the plan shrunk to one deploy:\n%s", f.Report())
+	}
+	r, err := sim.Run(t, sc, f.Seed, f.Plan, &sim.Options{Engine: sim.EngineServer})
+	if err != nil || r.TraceSHA256() != f.Result.TraceSHA256() {
+		t.Fatalf("rerunning the shrunk plan: %v; want the same trace", err)
+	}
+	// With all its properties, the run's liveness properties say why the
+	// saga never ended.
+	full, err := sim.Run(t, bug, f.Seed, f.Plan, &sim.Options{Engine: sim.EngineServer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(full.Violations, func(v sim.Violation) bool {
+		return v.Property == "terminates" && strings.Contains(v.Message, "workflow task that failed for nondeterminism")
+	}) {
+		t.Errorf("violations %v; want terminates to say the run stopped at the nondeterministic task", full.Violations)
+	}
+	t.Logf("found at plan %d (%s), shrunk to %s", f.Plans, f.Source, f.Plan.Faults[0])
+}

@@ -115,6 +115,11 @@ func Run(ctx context.Context, srv *Server, opts RunOptions) (*Result, error) {
 	if err := sc.Profile.Check(opts.Plan); err != nil {
 		return nil, fmt.Errorf("plan does not fit scenario %s: %w", sc.Name, err)
 	}
+	for _, f := range opts.Plan.Faults {
+		if f.Kind == sim.Deploy {
+			return nil, fmt.Errorf("fault f%d: realserver does not carry out deploy (the new version of the code taking over mid-run); engine 2 does (-engine server)", f.ID)
+		}
+	}
 	r := newRun(srv, opts)
 	defer r.close()
 	if err := r.setup(ctx); err != nil {

@@ -81,7 +81,8 @@
 //
 // Not emulated by engine 1 (engine 2, Options.Engine = EngineServer, runs
 // the real worker and does these as it does them): workflow replay after a worker restart or cache eviction (the
-// test environment never replays), WaitForCancellation on activities (the
+// test environment never replays; engine 1 refuses the deploy fault, which
+// needs it), WaitForCancellation on activities (the
 // test environment reports the cancellation to the workflow at once),
 // schedule-to-start timeouts, heartbeat throttling, the activity retry
 // state on errors (RetryState is unspecified), and continue-as-new of the
@@ -106,9 +107,11 @@
 // complete.go (async activity completion: World.CompleteActivity), with
 // complete_testenv.go (engine 1 answers it as the server) and
 // engine2_complete.go (engine 2 sends it to its server). engines.go and
-// engine_refuses.go (choosing an engine; the kinds engine 2 carries out),
+// engine_refuses.go (choosing an engine; the kinds each engine carries out),
 // engine2*.go (engine 2's driver, its faults, workers, timed calls and
-// trace), faultmatch.go (which call, attempt and window a fault hits, for
+// trace; engine2_nondet.go stops a run at a workflow task that fails for
+// nondeterminism, engine2_deploy.go puts Scenario.Deploy in place at a
+// deploy fault), faultmatch.go (which call, attempt and window a fault hits, for
 // both engines), history.go (Result.Histories and their hash), oracle.go
 // (the replay oracle).
 // docs/architecture.md describes the engine as a whole.

@@ -60,7 +60,11 @@ func (r *engine2Run) fill(res *Result, seed Seed, o Options) {
 	rd.locals(locals)
 	rd.attempts(atts, r.obs, r.srv.AttemptTimeouts())
 	r.traceWorkers(rd)
-	if res.Outcome == Stuck {
+	if f := r.halted(); f != nil {
+		res.Elapsed = r.closeEvt.GetEventTime().AsTime().Sub(r.w.origin)
+		rd.add(r.nondetAt, Event{Kind: "wf.nondeterminism", WF: f.WorkflowID, Name: f.WorkflowType, Detail: fmt.Sprintf("kind=%s event=%d", f.Kind, f.EventID)})
+		rd.add(r.closeEvt.GetEventTime().AsTime(), Event{Kind: "run.stuck", Detail: "a workflow task failed for nondeterminism: no worker can move the workflow on"})
+	} else if res.Outcome == Stuck {
 		res.Elapsed = r.budget
 		rd.add(r.w.origin.Add(r.budget), Event{Kind: "run.stuck", Detail: "virtual-time budget " + r.budget.String() + " exhausted"})
 	} else {

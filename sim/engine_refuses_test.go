@@ -7,7 +7,7 @@ import (
 
 // TestRefusesAgreesWithRun: Engine.Refuses names a kind exactly when engine
 // 2 would refuse the plan, whichever kinds engine 2 carries out; engine 1
-// refuses none.
+// refuses only deploy, which needs a worker that replays.
 func TestRefusesAgreesWithRun(t *testing.T) {
 	refused := 0
 	for _, k := range Kinds() {
@@ -20,8 +20,11 @@ func TestRefusesAgreesWithRun(t *testing.T) {
 		if ok {
 			refused++
 		}
-		if _, ok := EngineTestEnv.Refuses(plan); ok {
-			t.Errorf("engine 1 refuses %s", k)
+		if k1, ok := EngineTestEnv.Refuses(plan); ok != (k == Deploy) || (ok && k1 != k) {
+			t.Errorf("engine 1 refuses %s: %v; want only deploy refused", k, ok)
+		}
+		if err := engine1Refuses(plan); (err != nil) != (k == Deploy) || (err != nil && !errors.Is(err, ErrEngineLacksKind)) {
+			t.Errorf("engine 1 answers %s with %v", k, err)
 		}
 	}
 	if _, ok := EngineServer.Refuses(Plan{}); ok {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -43,7 +44,14 @@ var engine2Kinds = map[Kind]bool{
 	ChildWorkflowFailure: true, CodecFailure: true,
 	// Client calls and worker actions (engine2_timed.go, engine2_workers.go).
 	WorkflowCancel: true, Signal: true, Update: true, Query: true, WorkerShutdown: true, WorkerCrash: true,
+	// A worker with the new version's registrations (engine2_deploy.go).
+	Deploy: true,
 }
+
+// engine1Lacks are the fault kinds engine 1 cannot carry out: its test
+// environment never replays a workflow, so the new version of the code
+// cannot take over a running one.
+var engine1Lacks = map[Kind]bool{Deploy: true}
 
 // engine2Refuses names the first fault of plan engine 2 cannot run yet.
 func engine2Refuses(plan Plan) error {
@@ -55,8 +63,32 @@ func engine2Refuses(plan Plan) error {
 	return nil
 }
 
-// ErrEngineLacksKind is wrapped by the error Run returns when the chosen
-// engine cannot carry out a fault kind of the plan (engine 2, for kinds
-// it does not run yet); the message names the fault and the kind. It is
-// a limit of the engine, not a failure of the scenario.
-var ErrEngineLacksKind = errEngine2Kind
+// engine1Refuses names the first fault of plan engine 1 cannot run.
+func engine1Refuses(plan Plan) error {
+	for _, f := range plan.Faults {
+		if engine1Lacks[f.Kind] {
+			return fmt.Errorf("fault f%d: %w: %s", f.ID, errEngine1Kind, f.Kind)
+		}
+	}
+	return nil
+}
+
+// ErrEngineLacksKind is matched (errors.Is) by the error Run returns when
+// the chosen engine cannot carry out a fault kind of the plan (engine 1
+// for deploy, engine 2 for kinds it does not run yet); the message names
+// the fault and the kind. It is a limit of the engine, not a failure of
+// the scenario.
+var ErrEngineLacksKind = errors.New("the engine does not carry out this fault kind")
+
+// lacksKind is an engine's refusal of a kind; it is ErrEngineLacksKind.
+type lacksKind struct{ msg string }
+
+func (e lacksKind) Error() string        { return e.msg }
+func (e lacksKind) Is(target error) bool { return target == ErrEngineLacksKind }
+
+var (
+	errEngine1Kind error = lacksKind{"engine 1 (the SDK test environment) never replays a workflow, so it cannot carry out this fault kind"}
+	// errEngine2Kind is what engine 2 answers a plan with a fault kind it
+	// does not carry out yet.
+	errEngine2Kind error = lacksKind{"engine 2 does not run this fault kind yet"}
+)

@@ -33,6 +33,7 @@ const (
 	WorkerShutdown Kind = "worker-shutdown" // the worker stops gracefully at At; running attempts get Dur to finish, then their contexts are cancelled
 	WorkerCrash    Kind = "worker-crash"    // the worker process dies at At; its running attempts' results and heartbeats are lost
 	CodecFailure   Kind = "codec-failure"   // the payload codec fails for Dur from At
+	Deploy         Kind = "deploy"          // the new version of the code (Scenario.Deploy) takes over at At: the worker stops gracefully (DeployGrace) and a worker with the new registrations replaces it (engine 2 only)
 )
 
 // field flags say which Fault fields a kind uses.
@@ -71,6 +72,7 @@ var kindSpecs = map[Kind]kindSpec{
 	WorkerShutdown:        {fAt | fDur, 0},
 	WorkerCrash:           {fAt, 0},
 	CodecFailure:          {fAt | fDur | fTarget, fDur},
+	Deploy:                {fAt, 0},
 }
 
 // Kinds lists every fault kind in a fixed order.

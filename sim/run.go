@@ -77,10 +77,16 @@ func Run(t *testing.T, sc *Scenario, seed Seed, plan Plan, opts *Options) (*Resu
 	if opts != nil {
 		o = *opts
 	}
+	if err := checkDeploy(sc, plan); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
 	switch o.Engine {
 	case EngineServer:
 		return runOnServer(t, sc, seed, plan, o)
 	case "", EngineTestEnv:
+		if err := engine1Refuses(plan); err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+		}
 	default:
 		_, err := ParseEngine(string(o.Engine))
 		return nil, fmt.Errorf("sim: %w", err)

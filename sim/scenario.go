@@ -28,6 +28,22 @@ type Scenario struct {
 	// w.Clock and w.Rand) and says what to run. It is called once per run,
 	// inside the run's virtual-time bubble.
 	Setup func(w *World) Case
+	// Deploy, when set, is the new version of the scenario's code, which a
+	// deploy fault puts in place mid-run (engine 2 only; see
+	// docs/architecture.md, "Faults on engine 2"). It registers only what
+	// changed, under the names Setup used, for example
+	//
+	//	w.RegisterWorkflowWithOptions(OrderWorkflowV2, workflow.RegisterOptions{Name: "OrderWorkflow"})
+	//
+	// and every registration of Setup it does not override carries over.
+	// It shares the World with Setup (fakes kept with w.Set and w.Get are
+	// the same), may not change the data converter or the interceptors,
+	// and is called once per run, right after Setup and before the run
+	// starts, into a registration overlay that is checked then, so that a
+	// mistake is reported before the run. The running workflows continue on
+	// the new code by replaying their histories; the replay oracle replays
+	// with the version that was running at the end.
+	Deploy func(w *World)
 	// Properties are checked after every run, with the Case's own.
 	Properties []Property
 	// Budget is the virtual time after which a run that has not finished is

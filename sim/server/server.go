@@ -34,6 +34,14 @@ type Options struct {
 	// that is the same every run (see Scheduled). It must not block or
 	// call the server.
 	OnScheduled func(Scheduled)
+	// OnWorkflowTaskFailed, when set, is called on the server's loop for
+	// every workflow task a worker fails (RespondWorkflowTaskFailed), after
+	// its WorkflowTaskFailed event is written. When it returns true the run
+	// is held: no next attempt is scheduled, and the run stays open until
+	// the caller ends it (a driver that stops at a nondeterminism error,
+	// where a real server would retry the task forever). It must not block
+	// or call the server.
+	OnWorkflowTaskFailed func(WorkflowTaskFailure) (hold bool)
 }
 
 // Server is an in-process Temporal frontend for one synctest bubble. One
@@ -45,6 +53,8 @@ type Server struct {
 	settle time.Duration
 	// observe is Options.OnScheduled.
 	observe func(Scheduled)
+	// taskFailed is Options.OnWorkflowTaskFailed.
+	taskFailed func(WorkflowTaskFailure) bool
 
 	mu    sync.Mutex
 	inbox []*call
@@ -113,6 +123,7 @@ func New(opts *Options) *Server {
 		ns:         o.Namespace,
 		idSeed:     o.IDSeed,
 		observe:    o.OnScheduled,
+		taskFailed: o.OnWorkflowTaskFailed,
 		wake:       make(chan struct{}, 1),
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
