@@ -61,7 +61,7 @@ const haltReason = "temporalsim: a workflow task failed for nondeterminism; a se
 // child, closes with it under the default parent close policy.
 func (r *engine2Run) halt() {
 	// The run may have closed already: the error is no news.
-	_ = r.c.TerminateWorkflow(context.Background(), r.sc.Name, "", haltReason)
+	_ = r.c.TerminateWorkflow(context.Background(), r.wfID, "", haltReason)
 }
 
 // halted is the in-run nondeterminism failure that ended the run, nil if
