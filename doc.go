@@ -9,7 +9,9 @@
 //     plan inside a testing/synctest bubble: on the SDK test environment
 //     (engine 1, the default) or, with Options.Engine = EngineServer, on a
 //     real SDK client and worker against sim/server (engine 2), whose
-//     histories the replay oracle replays after each run.
+//     histories the replay oracle replays after each run, and which stops
+//     a run at a workflow task that fails for nondeterminism when a worker
+//     replays during it (after a crash, or a deploy of Scenario.Deploy).
 //   - sim/server: engine 2's in-process Temporal server on the bubble's
 //     virtual clock, deterministic, with real histories.
 //   - fakes: deterministic stand-ins for the services activities call,
@@ -22,7 +24,8 @@
 //     interceptor verification.
 //   - replaycorpus: recorded histories, the batch replayer with typed
 //     nondeterminism errors, and the recorder that makes histories against
-//     a real Temporal server.
+//     a real Temporal server or on engine 2 (see docs/architecture.md,
+//     "The replay corpus").
 //   - realserver: runs a scenario on the Temporal CLI's dev server, with
 //     scaled time and real worker restarts, for the recorder and for
 //     conformance.

@@ -91,7 +91,9 @@ func TestExplain(t *testing.T) {
 		// Engine 2 runs the SDK's own worker: what the test environment
 		// causes does not explain its differences; time scaling does.
 		{"heartbeat throttling on engine 2", row("parallel-activities", WorkerShutdown),
-			Diff{"activity Process#4 attempt 2 heartbeat", "3", "2"}, "", sim.EngineServer},
+			Diff{"activity Process#4 attempt 2 heartbeat", "3", "2"}, "heartbeat-throttle-scaled", sim.EngineServer},
+		{"the server ahead in heartbeats on engine 2", row("parallel-activities", WorkerShutdown),
+			Diff{"activity Process#4 attempt 2 heartbeat", "2", "3"}, "", sim.EngineServer},
 		{"a cleanup during a cancelled activity on engine 2", row("cancellation", Cancellation),
 			Diff{"cancel overlaps", "Cleanup scheduled while LongWork ran", ""}, "", sim.EngineServer},
 		{"a local step run again on engine 2", row("local-activity", WorkerShutdown),

@@ -84,7 +84,7 @@ func timelineOf(r *sim.Result) timeline {
 		case "act.end":
 			ends = append(ends, at)
 		case "wf.end":
-			if e.WF != r.Scenario {
+			if e.WF != r.RootWorkflowID() {
 				ends = append(ends, at)
 			}
 		case "act.heartbeat":

@@ -135,6 +135,7 @@ var kindFields = map[sim.Kind]fieldSet{
 	sim.WorkerShutdown:        takesAt,
 	sim.WorkerCrash:           takesAt,
 	sim.CodecFailure:          takesAt,
+	sim.Deploy:                takesAt,
 	sim.CacheEviction:         takesAt,
 	sim.WorkflowTaskFailure:   takesAt,
 	sim.WorkflowTaskTimeout:   takesAt,
@@ -144,7 +145,7 @@ var kindFields = map[sim.Kind]fieldSet{
 // kind takes no target from the profile (cancellation, shutdown, codec).
 func targets(pr sim.Profile, k sim.Kind) (names []string, free bool) {
 	switch k {
-	case sim.WorkflowCancel, sim.WorkerShutdown, sim.WorkerCrash, sim.CodecFailure,
+	case sim.WorkflowCancel, sim.WorkerShutdown, sim.WorkerCrash, sim.CodecFailure, sim.Deploy,
 		sim.CacheEviction, sim.WorkflowTaskFailure, sim.WorkflowTaskTimeout:
 		return nil, true
 	case sim.LocalActivityError:

@@ -39,7 +39,7 @@ func Outcomes(allowed ...sim.Outcome) sim.Property {
 // false when it never did.
 func WorkflowEnd(r *sim.Result) (time.Duration, bool) {
 	for _, e := range r.Events {
-		if e.Kind == "wf.end" && e.WF == r.Scenario {
+		if e.Kind == "wf.end" && e.WF == r.RootWorkflowID() {
 			return time.Duration(e.T) * time.Millisecond, true
 		}
 	}
@@ -177,7 +177,7 @@ func Terminates(window, bound time.Duration) sim.Property {
 	return Property("terminates", func(r *sim.Result) error {
 		end, ok := WorkflowEnd(r)
 		if r.Outcome == sim.Stuck || !ok {
-			return errors.New("workflow never reached a terminal state within the virtual-time budget")
+			return errors.New("workflow never reached a terminal state within the virtual-time budget" + stuckWhy(r))
 		}
 		if limit := window + bound; end > limit {
 			return fmt.Errorf("workflow ended at %s, later than the fault window (%s) plus the bound (%s)", end, window, bound)
@@ -199,4 +199,13 @@ func NoActivityFailed(except ...string) sim.Property {
 		}
 		return nil
 	})
+}
+
+// stuckWhy says why a stuck run stopped before its budget: a workflow task
+// that failed for nondeterminism, which no worker can get past.
+func stuckWhy(r *sim.Result) string {
+	if f, ok := r.TaskNondeterminism(); ok {
+		return fmt.Sprintf(" (the run stopped at %s's workflow task that failed for nondeterminism, which no worker can get past)", f.WorkflowID)
+	}
+	return ""
 }

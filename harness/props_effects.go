@@ -35,7 +35,7 @@ func EndedWithin(d time.Duration) sim.Property {
 	return Property("ended-within", func(r *sim.Result) error {
 		end, ok := WorkflowEnd(r)
 		if r.Outcome == sim.Stuck || !ok {
-			return errors.New("the workflow never ended within the virtual-time budget")
+			return errors.New("the workflow never ended within the virtual-time budget" + stuckWhy(r))
 		}
 		var last time.Duration
 		for _, e := range r.Events {

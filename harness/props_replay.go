@@ -18,12 +18,22 @@ import (
 // message names the history, the kind of difference (replaycorpus's
 // kinds) and the event.
 //
+// It also fails, first, when a worker replayed a history during the run
+// (a fresh worker after a worker-crash, the new code after a deploy) and
+// failed the workflow task for nondeterminism, which ends an engine-2 run
+// at once (sim.Result.TaskNondeterminism); that failure is reported
+// whatever the options, since the run itself hit it.
+//
 // It is part of Safety. It checks nothing on engine 1, whose test
-// environment writes no histories, nor on a run made with
-// sim.Options{NoReplay: true}, the way to turn it off, nor on a run in
-// which a codec-failure fault fired (sim.ErrReplayCodecOutage says why).
+// environment neither writes histories nor replays, nor (after the run)
+// on a run made with sim.Options{NoReplay: true}, the way to turn the
+// oracle off, nor on a run in which a codec-failure fault fired
+// (sim.ErrReplayCodecOutage says why).
 func Nondeterminism() sim.Property {
 	return Property("nondeterminism", func(r *sim.Result) error {
+		if f, ok := r.TaskNondeterminism(); ok {
+			return fmt.Errorf("during the run, %s run %s: %s", f.WorkflowID, f.RunID, oneLine(f.Message))
+		}
 		n, failures, err := r.ReplayHistories()
 		switch {
 		case errors.Is(err, sim.ErrNoHistories), errors.Is(err, sim.ErrReplayOff), errors.Is(err, sim.ErrReplayCodecOutage):

@@ -119,6 +119,17 @@ func TestSafetyAndWorkflowEnd(t *testing.T) {
 	if _, ok := harness.WorkflowEnd(run(sim.Stuck, -1)); ok {
 		t.Errorf("WorkflowEnd of a run that never ended reports an end")
 	}
+	// A run under another workflow id (sim.Options.WorkflowID) ends when
+	// that workflow does, not when one named after the scenario does.
+	named := run(sim.Completed, 3*s)
+	named.WorkflowID = "wf-7"
+	if _, ok := harness.WorkflowEnd(named); ok {
+		t.Errorf("WorkflowEnd of a run of workflow wf-7 takes the end of workflow wf")
+	}
+	named.Events = append(named.Events, sim.Event{T: 5000, Kind: "wf.end", WF: "wf-7"})
+	if end, ok := harness.WorkflowEnd(named); !ok || end != 5*s {
+		t.Errorf("WorkflowEnd of workflow wf-7 = %s, %v; want 5s, true", end, ok)
+	}
 }
 
 // TestSafetyHoldsOnEngineRuns runs the safety properties over real runs

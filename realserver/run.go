@@ -121,6 +121,9 @@ func Run(ctx context.Context, srv *Server, opts RunOptions) (*Result, error) {
 		return nil, fmt.Errorf("plan does not fit scenario %s: %w", sc.Name, err)
 	}
 	for _, f := range opts.Plan.Faults {
+		if f.Kind == sim.Deploy {
+			return nil, fmt.Errorf("fault f%d: realserver does not carry out deploy (the new version of the code taking over mid-run); engine 2 does (-engine server)", f.ID)
+		}
 		if serverLacks[f.Kind] {
 			return nil, fmt.Errorf("realserver.Run: fault f%d: %w: %s (a dev server cannot be told to drop a worker's cache or fail a workflow task; engine 2, the in-process server, carries it out)", f.ID, sim.ErrEngineLacksKind, f.Kind)
 		}

@@ -392,3 +392,14 @@ func TestFuncName(t *testing.T) {
 		t.Errorf("Name with RegisterOptions.Name = %q", r.Name())
 	}
 }
+
+// TestRunRefusesDeploy: realserver does not carry out the deploy fault;
+// a plan with one is refused before any server is reached, in one line.
+func TestRunRefusesDeploy(t *testing.T) {
+	sc := lookup(t, "saga/bug-order-change")
+	plan := sim.Plan{Faults: []sim.Fault{{ID: 1, Kind: sim.Deploy, At: time.Second}}}
+	_, err := Run(context.Background(), nil, RunOptions{Scenario: sc, Seed: 1, Plan: plan})
+	if err == nil || !strings.Contains(err.Error(), "fault f1: realserver does not carry out deploy") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("%v; want one line refusing the deploy", err)
+	}
+}

@@ -2,6 +2,7 @@ package replaycorpus
 
 import (
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -105,13 +106,25 @@ func ended(types ...enumspb.EventType) func(*historypb.History) bool {
 type tally struct {
 	applied, caught, wrongKind, passed int
 	wrong                              []string
+	// results is each replay's result ("pass" or "fail:KIND") by the
+	// history's file name.
+	results map[string]string
 }
 
-// TestCorpusMutants replays every scenario's recorded histories against
-// its mutants (the generic ones and the scenario's own in
-// mutantsByScenario) and checks each outcome. It logs the detection rate
-// of the incompatible changes and the false alarms of the compatible ones.
+// TestCorpusMutants replays every scenario's recorded histories under
+// testdata (recorded on a dev server) against its mutants.
 func TestCorpusMutants(t *testing.T) {
+	corpusMutants(t, "testdata")
+}
+
+// corpusMutants replays the histories of every scenario under
+// dir/<scenario> against its mutants (the generic ones and the scenario's
+// own in mutantsByScenario) and checks each outcome. It logs the
+// detection rate of the incompatible changes and the false alarms of the
+// compatible ones, and returns each replay's result ("pass" or
+// "fail:KIND") by "scenario/mutant/file".
+func corpusMutants(t *testing.T, dir string) map[string]string {
+	out := map[string]string{}
 	total := map[bool]*tally{true: {}, false: {}} // by "incompatible"
 	byKind := map[Kind]*tally{}
 	for _, sc := range scenarios.Correct() {
@@ -119,9 +132,12 @@ func TestCorpusMutants(t *testing.T) {
 		if !slices.ContainsFunc(own, func(m mutant) bool { return m.want.Fail }) || !slices.ContainsFunc(own, func(m mutant) bool { return !m.want.Fail }) {
 			t.Errorf("scenario %s needs mutants of its own in mutantsByScenario: an incompatible change and one behind GetVersion", sc.Name)
 		}
-		files := corpusFiles(t, sc)
+		files := corpusFilesIn(t, dir, sc)
 		for _, m := range append(slices.Clone(genericMutants), own...) {
 			tl := replayMutant(t, sc, files, m)
+			for file, res := range tl.results {
+				out[sc.Name+"/"+m.name+"/"+file] = res
+			}
 			agg := total[m.want.Fail]
 			agg.applied += tl.applied
 			agg.caught += tl.caught
@@ -143,21 +159,22 @@ func TestCorpusMutants(t *testing.T) {
 		}
 	}
 	inc, comp := total[true], total[false]
-	t.Logf("incompatible changes: %d of %d replays caught with the expected kind (%.1f%%), %d with another kind, %d missed",
+	t.Logf("%s: incompatible changes: %d of %d replays caught with the expected kind (%.1f%%), %d with another kind, %d missed", dir,
 		inc.caught, inc.applied, 100*float64(inc.caught)/float64(max(inc.applied, 1)), inc.wrongKind, inc.passed)
-	t.Logf("GetVersion-guarded changes: %d of %d replays clean, %d false alarms", comp.passed, comp.applied, comp.applied-comp.passed)
+	t.Logf("%s: GetVersion-guarded changes: %d of %d replays clean, %d false alarms", dir, comp.passed, comp.applied, comp.applied-comp.passed)
 	var kinds []string
 	for k, tl := range byKind {
 		kinds = append(kinds, fmt.Sprintf("%s %d/%d", k, tl.caught, tl.applied))
 	}
 	sort.Strings(kinds)
-	t.Logf("by expected kind: %s", strings.Join(kinds, ", "))
+	t.Logf("%s: by expected kind: %s", dir, strings.Join(kinds, ", "))
+	return out
 }
 
 // replayMutant replays the histories m applies to against m.
 func replayMutant(t *testing.T, sc *sim.Scenario, files []string, m mutant) tally {
 	t.Helper()
-	var tl tally
+	tl := tally{results: map[string]string{}}
 	var use []string
 	for _, f := range files {
 		h, err := LoadHistory(f, nil)
@@ -173,6 +190,7 @@ func replayMutant(t *testing.T, sc *sim.Scenario, files []string, m mutant) tall
 	}
 	for _, res := range replayScenario(t, sc, use, &change{Make: m.make}, &m.want) {
 		tl.applied++
+		tl.results[filepath.Base(res.File)] = resultWord(res)
 		switch {
 		case res.Pass && m.want.Fail:
 			tl.caught++
@@ -187,4 +205,12 @@ func replayMutant(t *testing.T, sc *sim.Scenario, files []string, m mutant) tall
 		}
 	}
 	return tl
+}
+
+// resultWord is how a replay ended: "pass", or "fail:KIND".
+func resultWord(res Result) string {
+	if res.Err == nil {
+		return "pass"
+	}
+	return "fail:" + string(res.Err.Kind)
 }

@@ -28,13 +28,22 @@ type change struct {
 	Make func(orig any) any
 }
 
-// corpusFiles lists a scenario's recorded histories, failing the test
-// when there are none.
+// corpusFiles lists a scenario's recorded histories under testdata,
+// failing the test when there are none.
 func corpusFiles(t *testing.T, sc *sim.Scenario) []string {
 	t.Helper()
-	files, err := HistoryFiles(filepath.Join("testdata", sc.Name))
-	if err != nil || len(files) == 0 {
+	return corpusFilesIn(t, "testdata", sc)
+}
+
+// corpusFilesIn lists a scenario's recorded histories under dir.
+func corpusFilesIn(t *testing.T, dir string, sc *sim.Scenario) []string {
+	t.Helper()
+	files, err := HistoryFiles(filepath.Join(dir, sc.Name))
+	switch {
+	case (err != nil || len(files) == 0) && dir == "testdata":
 		t.Fatalf("scenario %s has no recorded histories under testdata/%s (%v): record them with\n\t%s", sc.Name, sc.Name, err, recordCommand)
+	case err != nil || len(files) == 0:
+		t.Fatalf("scenario %s has no recorded histories under %s (%v)", sc.Name, filepath.Join(dir, sc.Name), err)
 	}
 	return files
 }

@@ -38,6 +38,8 @@
 //   - record.go: Record runs catalogue scenarios on a real Temporal server
 //     (see package realserver) and writes their histories in the format of
 //     `temporal workflow show -o json`, with manifest entries.
+//   - record_sim.go: RecordSimulated writes the same corpus from engine-2
+//     runs (sim.EngineServer), with no server, through Record's code.
 //   - scenario.go: ScenarioOptions, the replay options for a history
 //     recorded from a catalogue scenario (its workflows, data converter
 //     and workflow id); CorpusRecordings, the runs the corpus records.

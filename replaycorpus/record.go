@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -38,26 +39,57 @@ type Recording struct {
 // File is the recording's file name in its scenario's directory.
 func (r Recording) File() string { return r.Label + ".json" }
 
+// WorkflowID is the id the recording's workflow runs under,
+// "<scenario>-<seed>", which RecordedSeed and the replay of a recorded
+// history read the scenario and the seed from.
+func (r Recording) WorkflowID() string {
+	return r.Scenario.Name + "-" + strconv.FormatUint(uint64(r.Seed), 10)
+}
+
 // Recorded is what became of one Recording.
 type Recorded struct {
 	Recording
 	// Path is the history file written; empty when nothing was written.
 	Path string
-	// Result is the real-server run (nil when the run could not start).
+	// History is the run's first workflow execution, the history written
+	// to Path; Outcome is how that execution ended.
+	History *historypb.History
+	Outcome sim.Outcome
+	// Result is the real-server run (Record; nil when the run could not
+	// start).
 	Result *realserver.Result
-	// Err says why no history was written: the run failed to start, or
-	// it did not close within its budget.
+	// Sim is the engine-2 run (RecordSimulated; nil when the engine
+	// refused the run).
+	Sim *sim.Result
+	// Err says why no history was written: the run failed to start (or
+	// engine 2 refused its plan), it did not close within its budget, or
+	// the file could not be written.
 	Err error
 }
 
-// RecordOptions tune Record. A nil *RecordOptions means the defaults.
+// RecordOptions tune Record and RecordSimulated. A nil *RecordOptions
+// means the defaults.
 type RecordOptions struct {
-	// Parallelism is how many scenarios run against the server at once
-	// (the runs of one scenario go one at a time); zero means 4.
+	// Parallelism is how many scenarios run at once (the runs of one
+	// scenario go one at a time); zero means 4 for Record, 1 for
+	// RecordSimulated (see there).
 	Parallelism int
-	// Run, if set, adjusts each run's options (timeouts, extra
-	// interceptors, logging) before it starts.
+	// Run, if set, adjusts each real-server run's options (timeouts,
+	// extra interceptors, logging) before it starts. Engine 2 has no such
+	// options: RecordSimulated refuses RecordOptions with Run set.
 	Run func(*realserver.RunOptions)
+}
+
+// recorder is where recordings run: a real Temporal server (Record) or
+// engine 2 (RecordSimulated). Both write the same files and manifests,
+// through recordAll.
+type recorder interface {
+	// lane calls body once, in the context the runs of one scenario
+	// need, with the function that runs one recording: it returns the
+	// run's History and Outcome, or Err.
+	lane(scenario string, body func(run func(Recording) Recorded))
+	// entry describes a written history in its manifest.
+	entry(r Recorded) Entry
 }
 
 // Record runs each recording against srv (the runs of one scenario one
@@ -73,7 +105,12 @@ func Record(ctx context.Context, srv *realserver.Server, dir string, recs []Reco
 	if opts == nil {
 		opts = &RecordOptions{}
 	}
-	par := opts.Parallelism
+	return recordAll(dir, recs, opts.Parallelism, &realRecorder{ctx: ctx, srv: srv, opts: opts})
+}
+
+// recordAll runs recs on rc, par scenarios at a time, and writes their
+// histories and manifests under dir.
+func recordAll(dir string, recs []Recording, par int, rc recorder) ([]Recorded, error) {
 	if par <= 0 {
 		par = 4
 	}
@@ -95,46 +132,78 @@ func Record(ctx context.Context, srv *realserver.Server, dir string, recs []Reco
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			for _, i := range lanes[name] {
-				out[i] = recordOne(ctx, srv, dir, recs[i], opts)
-			}
+			rc.lane(name, func(run func(Recording) Recorded) {
+				for _, i := range lanes[name] {
+					out[i] = writeRecorded(dir, run(recs[i]))
+				}
+			})
 		})
 	}
 	wg.Wait()
-	return out, writeManifests(dir, srv, out)
+	return out, writeManifests(dir, rc, out)
 }
 
-func recordOne(ctx context.Context, srv *realserver.Server, dir string, rec Recording, opts *RecordOptions) Recorded {
-	done := Recorded{Recording: rec}
-	ro := realserver.RunOptions{Scenario: rec.Scenario, Seed: rec.Seed, Plan: rec.Plan, Scale: rec.Scale}
-	if opts.Run != nil {
-		opts.Run(&ro)
-	}
-	res, err := realserver.Run(ctx, srv, ro)
-	done.Result = res
+// writeRecorded writes the history of a run that closed.
+func writeRecorded(dir string, done Recorded) Recorded {
 	switch {
-	case err != nil:
-		done.Err = err
+	case done.Err != nil:
 		return done
-	case res.Outcome == sim.Stuck:
-		done.Err = fmt.Errorf("%s %s: the workflow did not close within the run's budget: %v", rec.Scenario.Name, rec.Label, res.Err)
+	case done.Outcome == sim.Stuck:
+		done.Err = fmt.Errorf("%s %s: the workflow did not close within the run's budget", done.Scenario.Name, done.Label)
+		if done.Result != nil && done.Result.Err != nil {
+			done.Err = fmt.Errorf("%w: %v", done.Err, done.Result.Err)
+		}
 		return done
 	}
-	data, err := MarshalHistory(res.History)
+	data, err := MarshalHistory(done.History)
 	if err == nil {
-		path := filepath.Join(dir, rec.Scenario.Name, rec.File())
+		path := filepath.Join(dir, done.Scenario.Name, done.File())
 		if err = os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
 			err = writeFileAtomic(path, data)
 		}
-		done.Path = path
+		if err == nil {
+			done.Path = path
+		}
 	}
 	done.Err = err
 	return done
 }
 
+// realRecorder runs recordings against a real Temporal server.
+type realRecorder struct {
+	ctx  context.Context
+	srv  *realserver.Server
+	opts *RecordOptions
+}
+
+func (rr *realRecorder) lane(_ string, body func(func(Recording) Recorded)) { body(rr.run) }
+
+func (rr *realRecorder) run(rec Recording) Recorded {
+	done := Recorded{Recording: rec}
+	ro := realserver.RunOptions{Scenario: rec.Scenario, Seed: rec.Seed, Plan: rec.Plan, Scale: rec.Scale, WorkflowID: rec.WorkflowID()}
+	if rr.opts.Run != nil {
+		rr.opts.Run(&ro)
+	}
+	res, err := realserver.Run(rr.ctx, rr.srv, ro)
+	done.Result, done.Err = res, err
+	if err == nil {
+		done.History, done.Outcome = res.History, res.Outcome
+	}
+	return done
+}
+
+func (rr *realRecorder) entry(r Recorded) Entry {
+	res := r.Result
+	e := baseEntry(r, res.WorkflowType, res.ErrType)
+	e.ServerVersion = rr.srv.Version()
+	e.MadeBy = fmt.Sprintf("recorded: scenario %s seed %d on a real worker, time scaled %gx, %s", r.Scenario.Name, r.Seed, res.Scale, planWords(r.Plan))
+	e.Note += fmt.Sprintf("; %d worker(s), %d replay(s) on a new worker; %s virtual", res.Workers, res.Replays, res.Elapsed.Round(1e6))
+	return e
+}
+
 // writeManifests adds an entry per written history to its directory's
 // manifest.
-func writeManifests(dir string, srv *realserver.Server, recs []Recorded) error {
+func writeManifests(dir string, rc recorder, recs []Recorded) error {
 	byDir := map[string][]Recorded{}
 	for _, r := range recs {
 		if r.Path != "" && r.Err == nil {
@@ -157,37 +226,41 @@ func writeManifests(dir string, srv *realserver.Server, recs []Recorded) error {
 			continue
 		}
 		for _, r := range byDir[d] {
-			m.Set(manifestEntry(r, srv))
+			m.Set(rc.entry(r))
 		}
 		errs = append(errs, WriteManifest(d, m))
 	}
 	return errors.Join(errs...)
 }
 
-func manifestEntry(r Recorded, srv *realserver.Server) Entry {
-	res := r.Result
-	plan := "no faults"
-	if len(r.Plan.Faults) > 0 {
-		var fs []string
-		for _, f := range r.Plan.Faults {
-			fs = append(fs, f.String())
-		}
-		plan = "plan " + strings.Join(fs, "; ")
-	}
-	outcome := string(res.Outcome)
-	if res.ErrType != "" {
-		outcome += " (" + res.ErrType + ")"
+// baseEntry is the part of a manifest entry both recorders write: the
+// file, the workflow type, the SDK, the expectation "pass", and a note
+// that starts with the outcome and the number of events.
+func baseEntry(r Recorded, workflowType, errType string) Entry {
+	outcome := string(r.Outcome)
+	if errType != "" {
+		outcome += " (" + errType + ")"
 	}
 	return Entry{
-		File:          r.File(),
-		WorkflowType:  res.WorkflowType,
-		SDKVersion:    SDKVersion(),
-		ServerVersion: srv.Version(),
-		MadeBy:        fmt.Sprintf("recorded: scenario %s seed %d on a real worker, time scaled %gx, %s", r.Scenario.Name, r.Seed, res.Scale, plan),
-		Expect:        ExpectPass,
-		Note: fmt.Sprintf("%s; %d events; %d worker(s), %d replay(s) on a new worker; %s virtual", outcome,
-			len(res.History.GetEvents()), res.Workers, res.Replays, res.Elapsed.Round(1e6)),
+		File:         r.File(),
+		WorkflowType: workflowType,
+		SDKVersion:   SDKVersion(),
+		Expect:       ExpectPass,
+		Note:         fmt.Sprintf("%s; %d events", outcome, len(r.History.GetEvents())),
 	}
+}
+
+// planWords says what plan a recording ran under: "no faults", or "plan "
+// and its faults.
+func planWords(p sim.Plan) string {
+	if len(p.Faults) == 0 {
+		return "no faults"
+	}
+	var fs []string
+	for _, f := range p.Faults {
+		fs = append(fs, f.String())
+	}
+	return "plan " + strings.Join(fs, "; ")
 }
 
 // MarshalHistory writes h exactly as `temporal workflow show -o json`

@@ -107,23 +107,57 @@ func sagaWorkflow(stopAtFailedCompensation bool) func(workflow.Context, SagaOrde
 		if err == nil {
 			return chargeID, nil
 		}
-		// Compensate even if the workflow itself is being torn down.
-		dctx, _ := workflow.NewDisconnectedContext(ctx)
-		dctx = workflow.WithActivityOptions(dctx, workflow.ActivityOptions{
-			StartToCloseTimeout: time.Minute,
-			RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 5},
-		})
-		for i := len(undo) - 1; i >= 0; i-- {
-			c := undo[i]
-			if cerr := workflow.ExecuteActivity(dctx, c.activity, c.args...).Get(dctx, nil); cerr != nil {
-				workflow.GetLogger(ctx).Error("compensation failed", "activity", c.activity, "error", cerr)
-				if stopAtFailedCompensation {
-					break
-				}
-			}
-		}
+		sagaCompensate(ctx, undo, stopAtFailedCompensation)
 		return "", err
 	}
+}
+
+// sagaCompensate runs the compensations in undo in reverse order.
+func sagaCompensate(ctx workflow.Context, undo []sagaCompensation, stopAtFailedCompensation bool) {
+	// Compensate even if the workflow itself is being torn down.
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	dctx = workflow.WithActivityOptions(dctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 5},
+	})
+	for i := len(undo) - 1; i >= 0; i-- {
+		c := undo[i]
+		if cerr := workflow.ExecuteActivity(dctx, c.activity, c.args...).Get(dctx, nil); cerr != nil {
+			workflow.GetLogger(ctx).Error("compensation failed", "activity", c.activity, "error", cerr)
+			if stopAtFailedCompensation {
+				break
+			}
+		}
+	}
+}
+
+// sagaChargeFirst is a new version of the saga that charges before it
+// reserves (payment first, so stock is never held for an order that
+// cannot pay), deployed without a workflow.GetVersion guard: the planted
+// bug of saga/bug-order-change. Sagas that start on it are correct; a saga
+// that was running when it was deployed has Reserve in its history where
+// the new code schedules Charge, so the new worker cannot replay it.
+func sagaChargeFirst(ctx workflow.Context, o SagaOrder) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 3},
+	})
+	var undo []sagaCompensation
+	var chargeID string
+	err := workflow.ExecuteActivity(ctx, "Charge", o).Get(ctx, &chargeID)
+	if err == nil {
+		undo = append(undo, sagaCompensation{"Refund", []any{o, chargeID}})
+		err = workflow.ExecuteActivity(ctx, "Reserve", o).Get(ctx, nil)
+	}
+	if err == nil {
+		undo = append(undo, sagaCompensation{"Release", []any{o}})
+		err = workflow.ExecuteActivity(ctx, "Ship", o).Get(ctx, nil)
+	}
+	if err == nil {
+		return chargeID, nil
+	}
+	sagaCompensate(ctx, undo, false)
+	return "", err
 }
 
 // compensationsComplete holds when, in a saga that did not complete,
@@ -217,6 +251,22 @@ func init() {
 	register(planted(sagaScenario("saga/bug-keyless-charge",
 		"Charge sends no idempotency key, so a retry after a lost response charges the account twice", false, true),
 		"payments-idempotent", "the payment fake loses the first charge's response on half the seeds by design, which is all the bug needs"))
+	register(planted(sagaOrderChange(), "nondeterminism", ""))
+}
+
+// sagaOrderChange is the saga with a new version to deploy mid-run
+// (Scenario.Deploy) that swaps Reserve and Charge without
+// workflow.GetVersion. It passes every run engine 1 can make (engine 1
+// cannot deploy: it refuses the deploy fault) and fails nondeterminism on
+// engine 2 when a deploy fault lands while a saga runs.
+func sagaOrderChange() *sim.Scenario {
+	sc := sagaScenario("saga/bug-order-change",
+		"its new version (Deploy) charges before it reserves, with no workflow.GetVersion: a saga running when it is deployed cannot replay on the new worker", false, false)
+	sc.Profile.Kinds = append(sc.Profile.Kinds, sim.Deploy)
+	sc.Deploy = func(w *sim.World) {
+		w.RegisterWorkflowWithOptions(sagaChargeFirst, workflow.RegisterOptions{Name: "SagaWorkflow"})
+	}
+	return sc
 }
 
 // paymentsIdempotent holds when the payment fake applied no idempotency

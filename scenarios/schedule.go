@@ -119,7 +119,7 @@ func scheduleRuns(r *sim.Result) []scheduleRun {
 	var order []string
 	for _, e := range r.Events {
 		switch {
-		case e.Kind == "wf.start" && e.WF != r.Scenario:
+		case e.Kind == "wf.start" && e.WF != r.RootWorkflowID():
 			byID[e.WF] = &scheduleRun{id: e.WF, start: e.T, end: -1}
 			order = append(order, e.WF)
 		case e.Kind == "wf.end" && byID[e.WF] != nil:

@@ -81,10 +81,11 @@
 //
 // Not emulated by engine 1 (engine 2, Options.Engine = EngineServer, runs
 // the real worker and does these as it does them): workflow replay after a
-// worker restart, a cache eviction or a failed or timed-out workflow task
-// (the test environment never replays, so engine 1 refuses the
-// cache-eviction, workflow-task-failure and workflow-task-timeout kinds
-// with ErrEngineLacksKind, and never draws them), WaitForCancellation on activities (the
+// worker restart, a deploy, a cache eviction or a failed or timed-out
+// workflow task (the test environment never replays, so engine 1 refuses
+// the deploy, cache-eviction, workflow-task-failure and
+// workflow-task-timeout kinds with ErrEngineLacksKind, and never draws
+// them), WaitForCancellation on activities (the
 // test environment reports the cancellation to the workflow at once),
 // schedule-to-start timeouts, heartbeat throttling, the activity retry
 // state on errors (RetryState is unspecified), and continue-as-new of the
@@ -109,9 +110,11 @@
 // complete.go (async activity completion: World.CompleteActivity), with
 // complete_testenv.go (engine 1 answers it as the server) and
 // engine2_complete.go (engine 2 sends it to its server). engines.go and
-// engine_refuses.go (choosing an engine; the kinds each engine carries
-// out), engine2*.go (engine 2's driver, its faults, workers, timed calls,
-// replay faults (engine2_replay.go) and trace), faultmatch.go (which call, attempt and window a fault hits, for
+// engine_refuses.go (choosing an engine; the kinds each engine carries out),
+// engine2*.go (engine 2's driver, its faults, workers, timed calls and
+// trace; engine2_nondet.go stops a run at a workflow task that fails for
+// nondeterminism, engine2_deploy.go puts Scenario.Deploy in place at a
+// deploy fault, engine2_replay.go carries out the replay kinds), faultmatch.go (which call, attempt and window a fault hits, for
 // both engines), history.go (Result.Histories and their hash), oracle.go
 // (the replay oracle).
 // docs/architecture.md describes the engine as a whole.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,10 +37,6 @@ const engine2Queue = "temporalsim"
 
 var engine2Log = sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 
-// errEngine2Kind is what engine 2 answers a plan with a fault kind it
-// does not carry out yet.
-var errEngine2Kind error = &lacksKind{"engine 2 does not run this fault kind yet"}
-
 // runOnServer runs one scenario under a plan on engine 2 and checks its
 // properties, returning the same Result engine 1 returns.
 func runOnServer(t *testing.T, sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error) {
@@ -49,6 +44,9 @@ func runOnServer(t *testing.T, sc *Scenario, seed Seed, plan Plan, o Options) (*
 		return nil, errors.New("sim: scenario has no Setup")
 	}
 	if err := engine2Refuses(plan); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
+	if err := checkDeploy(sc, plan); err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 	defer watchWall(sc, seed, o, " on engine 2")()
@@ -71,6 +69,7 @@ type engine2Run struct {
 	obs      *attemptObserver
 	faults   *e2faults
 	budget   time.Duration
+	wfID     string // the scenario workflow's id: Options.WorkflowID, or the scenario's name
 	runID    string // the scenario workflow's first run
 	overrun  atomic.Bool
 	closeEvt *historypb.HistoryEvent
@@ -82,10 +81,14 @@ type engine2Run struct {
 	workers   []*e2worker // incarnations (engine2_workers.go)
 	stops     sync.WaitGroup
 	workerErr error
+	nondet    *ReplayFailure // the first in-run nondeterminism (engine2_nondet.go)
+	nondetAt  time.Time
+	next      *registrations // the new version's (Scenario.Deploy), nil without one
+	deployed  bool           // a deploy fault fired: new workers run next
 }
 
 func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error) {
-	r := &engine2Run{sc: sc, regs: &registrations{}, budget: sc.Budget}
+	r := &engine2Run{sc: sc, wfID: o.workflowID(sc), regs: &registrations{}, budget: sc.Budget}
 	if r.budget <= 0 {
 		r.budget = DefaultBudget
 	}
@@ -100,12 +103,15 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 		// budget ends; engine 1 refuses it at once too.
 		return nil, fmt.Errorf("scenario %s: workflow type %q is not registered by name", sc.Name, name)
 	}
+	if err := r.newVersion(); err != nil {
+		return nil, fmt.Errorf("scenario %s: %s", sc.Name, oneLine(err.Error()))
+	}
 	r.obs = newAttemptObserver(r.w.origin)
 	r.faults = newE2Faults(r.w, sc.Profile.withDefaults().Window, r.obs)
 	if err := r.start(idSeed(sc.Name, seed)); err != nil {
 		return nil, fmt.Errorf("scenario %s: engine 2 could not start its worker: %s", sc.Name, oneLine(err.Error()))
 	}
-	res := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: r.w, oracle: &oracleState{off: o.NoReplay, faults: r.faults}}
+	res := &Result{Scenario: sc.Name, Seed: seed, WorkflowID: r.wfID, Plan: plan, Config: o.Config, World: r.w, oracle: &oracleState{off: o.NoReplay, faults: r.faults}}
 	werr := r.execute(cs, res)
 	// Attempts still running end as they do on a server: the worker keeps
 	// running, a heartbeat is answered NotFound (the SDK then cancels the
@@ -133,6 +139,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 		return nil, fmt.Errorf("scenario %s: engine 2 cannot run it yet: its server does not implement %s", sc.Name, strings.Join(u, "; "))
 	}
 	res.histories = r.srv.Histories()
+	res.oracle.inRun, res.oracle.regs = r.halted(), r.version()
 	r.fill(res, seed, o)
 	replayOracle(res)
 	checkProperties(res, append(append([]Property(nil), sc.Properties...), cs.Properties...))
@@ -151,7 +158,7 @@ func idSeed(name string, seed Seed) uint64 {
 // start brings up the server, a client and one worker with the scenario's
 // registrations, interceptors and data converter.
 func (r *engine2Run) start(ids uint64) error {
-	r.srv = server.New(&server.Options{IDSeed: ids, OnScheduled: r.faults.scheduled, OnTaskRetry: r.taskRetry})
+	r.srv = server.New(&server.Options{IDSeed: ids, OnScheduled: r.faults.scheduled, OnWorkflowTaskFailed: r.taskFailed, OnTaskRetry: r.taskRetry})
 	// Worker heartbeats are off: the server does not take them, and the
 	// SDK's heartbeat manager probes the host at every Dial.
 	c, err := client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: "sim-client", Logger: engine2Log,
@@ -178,7 +185,7 @@ func (r *engine2Run) start(ids uint64) error {
 // stuck when the virtual-time budget runs out first.
 func (r *engine2Run) execute(cs Case, res *Result) error {
 	ctx := context.Background()
-	run, err := r.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: r.sc.Name, TaskQueue: engine2Queue,
+	run, err := r.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: r.wfID, TaskQueue: engine2Queue,
 		WorkflowExecutionTimeout: r.budget + time.Hour}, cs.Workflow, cs.Args...)
 	if err != nil {
 		return err
@@ -190,9 +197,9 @@ func (r *engine2Run) execute(cs Case, res *Result) error {
 	defer r.disarmTimed()
 	stop := time.AfterFunc(r.budget, func() {
 		r.overrun.Store(true)
-		_ = r.c.TerminateWorkflow(ctx, r.sc.Name, "", "virtual-time budget exhausted")
+		_ = r.c.TerminateWorkflow(ctx, r.wfID, "", "virtual-time budget exhausted")
 	})
-	it := r.c.GetWorkflowHistory(ctx, r.sc.Name, r.runID, true, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+	it := r.c.GetWorkflowHistory(ctx, r.wfID, r.runID, true, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
 	for it.HasNext() && r.closeEvt == nil {
 		if r.closeEvt, err = it.Next(); err != nil {
 			stop.Stop()
@@ -207,7 +214,7 @@ func (r *engine2Run) execute(cs Case, res *Result) error {
 		// Engine 1 ends at continue-as-new; end the chain here too.
 		res.Outcome, res.Err = ContinuedAsNew, continuedAsNew(a)
 		// The next run may have closed already: the error is no news.
-		_ = r.c.TerminateWorkflow(ctx, r.sc.Name, "", "the simulation stops at the first continue-as-new")
+		_ = r.c.TerminateWorkflow(ctx, r.wfID, "", "the simulation stops at the first continue-as-new")
 		return nil
 	}
 	return r.outcome(ctx, res)
@@ -215,12 +222,12 @@ func (r *engine2Run) execute(cs Case, res *Result) error {
 
 // outcome fills in how the first run ended, as engine 1's outcome does.
 func (r *engine2Run) outcome(ctx context.Context, res *Result) error {
-	if r.overrun.Load() && r.closeEvt.GetWorkflowExecutionTerminatedEventAttributes() != nil {
+	if r.halted() != nil || (r.overrun.Load() && r.closeEvt.GetWorkflowExecutionTerminatedEventAttributes() != nil) {
 		res.Outcome = Stuck
 		return nil
 	}
 	var v any
-	err := r.c.GetWorkflow(ctx, r.sc.Name, r.runID).Get(ctx, &v)
+	err := r.c.GetWorkflow(ctx, r.wfID, r.runID).Get(ctx, &v)
 	var wee *temporal.WorkflowExecutionError
 	if errors.As(err, &wee) {
 		err = errors.Unwrap(wee)
@@ -263,35 +270,52 @@ func continuedAsNew(a *historypb.WorkflowExecutionContinuedAsNewEventAttributes)
 	}
 }
 
-// registrations keeps what a scenario's Setup registers: the worker needs
-// the data converter Setup chooses before it can be built.
+// registrations keeps what a scenario's Setup (or Deploy) registers: the
+// worker needs the data converter Setup chooses before it can be built.
 type registrations struct {
-	workflows  []func(Registrar)
-	activities []func(Registrar)
-	names      []string // workflow names given in options
+	workflows  []workflowReg
+	activities []activityReg
+}
+
+type workflowReg struct {
+	fn any
+	o  workflow.RegisterOptions
+}
+
+type activityReg struct {
+	a any
+	o activity.RegisterOptions
 }
 
 func (g *registrations) RegisterWorkflowWithOptions(w any, o workflow.RegisterOptions) {
-	g.workflows = append(g.workflows, func(r Registrar) { r.RegisterWorkflowWithOptions(w, o) })
-	g.names = append(g.names, o.Name)
+	g.workflows = append(g.workflows, workflowReg{w, o})
 }
 
 // hasWorkflow reports whether a workflow was registered under name; it
 // cannot see the names the SDK derives from functions, so it also answers
 // true when any workflow was registered without one.
 func (g *registrations) hasWorkflow(name string) bool {
-	return slices.Contains(g.names, name) || slices.Contains(g.names, "")
+	for _, w := range g.workflows {
+		if w.o.Name == name || w.o.Name == "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (g *registrations) RegisterActivityWithOptions(a any, o activity.RegisterOptions) {
-	g.activities = append(g.activities, func(r Registrar) { r.RegisterActivityWithOptions(a, o) })
+	g.activities = append(g.activities, activityReg{a, o})
 }
 
 func (g *registrations) apply(r Registrar) {
-	for _, f := range g.workflows {
-		f(r)
+	g.applyWorkflows(r)
+	for _, a := range g.activities {
+		r.RegisterActivityWithOptions(a.a, a.o)
 	}
-	for _, f := range g.activities {
-		f(r)
+}
+
+func (g *registrations) applyWorkflows(r Registrar) {
+	for _, w := range g.workflows {
+		r.RegisterWorkflowWithOptions(w.fn, w.o)
 	}
 }

@@ -54,11 +54,12 @@ func (r *engine2Run) replayFault(f Fault) {
 	})
 }
 
-// maxTaskAttempts bounds a workflow task that keeps failing. A worker
-// that cannot replay a run (nondeterministic code) fails its task again on
-// every retry, and a server retries it forever, every workflow task
-// timeout: a run would spin until the virtual budget (a year by default),
-// for hours of wall time. When a task of any run is scheduled for this
+// maxTaskAttempts bounds a workflow task that keeps failing for a reason
+// other than nondeterminism (which stops the run at once, engine2_nondet.go):
+// workflow code that panics whenever it runs again fails its task on every
+// retry, and a server retries it forever, every workflow task timeout, so
+// a run would spin until the virtual budget (a year by default), for
+// hours of wall time. When a task of any run is scheduled for this
 // attempt, the driver stops the run as stuck, as the budget does, and the
 // trace says why. Correct code never gets near it: each replay fault fails
 // one attempt.

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"regexp"
+	"strings"
 
 	commandpb "go.temporal.io/api/command/v1"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -18,7 +19,11 @@ import (
 // a workflow's failure, a local activity's marker). canonicalStacks
 // blanks those numbers in the worker's reports before the server sees
 // them, so the same seed keeps giving the same histories; function names,
-// files and lines stay.
+// files and lines stay. It also leaves out the frames below the lowest
+// frame of code outside the SDK: they are the SDK's task dispatch, and
+// they vary between runs of the same seed (under parallel load the SDK
+// runs an activity's first attempt on its eager-dispatch goroutine in one
+// run and on its poll-dispatch goroutine in the next).
 func canonicalStacks(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	switch r := req.(type) {
 	case *workflowservice.RespondActivityTaskFailedRequest:
@@ -51,7 +56,7 @@ var stackNumbers = regexp.MustCompile(`0x[0-9a-f]+|goroutine [0-9]+`)
 func canonicalFailure(f *failurepb.Failure) {
 	for ; f != nil; f = f.GetCause() {
 		if f.GetStackTrace() != "" {
-			f.StackTrace = stackNumbers.ReplaceAllStringFunc(f.GetStackTrace(), func(s string) string {
+			f.StackTrace = stackNumbers.ReplaceAllStringFunc(trimDispatch(f.GetStackTrace()), func(s string) string {
 				if s[0] == 'g' {
 					return "goroutine ?"
 				}
@@ -90,4 +95,40 @@ func canonicalFailures(c *commandpb.Command) {
 		})
 	}
 	walk(c.ProtoReflect())
+}
+
+// dispatchTrimmed ends a stack whose SDK dispatch frames were left out.
+const dispatchTrimmed = "\t(the SDK's task dispatch frames are left out)"
+
+// trimDispatch cuts a Go stack trace after the lowest frame whose function
+// lies outside the SDK, the runtime and package sync; a stack with no such
+// frame is kept whole. A frame is a function line followed by its file
+// line, which starts with a tab.
+func trimDispatch(stack string) string {
+	lines := strings.Split(stack, "\n")
+	last := -1
+	for i := 0; i+1 < len(lines); i++ {
+		fn, file := lines[i], lines[i+1]
+		if fn == "" || strings.HasPrefix(fn, "\t") || !strings.HasPrefix(file, "\t") {
+			continue
+		}
+		if !dispatchFrame(fn) {
+			last = i + 1
+		}
+	}
+	if last < 0 || last == len(lines)-1 {
+		return stack
+	}
+	return strings.Join(lines[:last+1], "\n") + "\n" + dispatchTrimmed
+}
+
+// dispatchFrame tells the frames that may belong to the SDK's dispatch.
+func dispatchFrame(fn string) bool {
+	fn = strings.TrimPrefix(fn, "created by ")
+	for _, p := range []string{"go.temporal.io/sdk/", "runtime.", "sync.", "panic("} {
+		if strings.HasPrefix(fn, p) {
+			return true
+		}
+	}
+	return false
 }

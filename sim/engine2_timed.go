@@ -140,7 +140,7 @@ func reachedOpenRun(err error) bool {
 
 func (r *engine2Run) cancelWorkflow(f Fault) {
 	at := time.Now()
-	if err := r.c.CancelWorkflow(r.timed.ctx, r.sc.Name, ""); err != nil {
+	if err := r.c.CancelWorkflow(r.timed.ctx, r.wfID, ""); err != nil {
 		return
 	}
 	r.w.fire(f.ID)
@@ -158,7 +158,7 @@ func (r *engine2Run) signal(f Fault, args []any) {
 		if len(args) == 1 {
 			arg = args[0]
 		}
-		err = r.c.SignalWorkflow(r.timed.ctx, r.sc.Name, "", f.Target, arg)
+		err = r.c.SignalWorkflow(r.timed.ctx, r.wfID, "", f.Target, arg)
 	} else {
 		err = r.signalArgs(f, args)
 	}
@@ -180,7 +180,7 @@ func (r *engine2Run) signalArgs(f Fault, args []any) error {
 		return err
 	}
 	_, err = r.c.WorkflowService().SignalWorkflowExecution(r.timed.ctx, &workflowservice.SignalWorkflowExecutionRequest{
-		Namespace: "default", WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: r.sc.Name},
+		Namespace: "default", WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: r.wfID},
 		SignalName: f.Target, Input: p, Identity: "sim-client",
 	})
 	return err
@@ -189,7 +189,7 @@ func (r *engine2Run) signalArgs(f Fault, args []any) error {
 func (r *engine2Run) update(f Fault, args []any) {
 	id := fmt.Sprintf("f%d", f.ID)
 	fired := time.Now()
-	h, err := r.c.UpdateWorkflow(r.timed.ctx, client.UpdateWorkflowOptions{WorkflowID: r.sc.Name, UpdateID: id,
+	h, err := r.c.UpdateWorkflow(r.timed.ctx, client.UpdateWorkflowOptions{WorkflowID: r.wfID, UpdateID: id,
 		UpdateName: f.Target, Args: args, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err == nil {
 		err = h.Get(r.timed.ctx, nil)
@@ -204,7 +204,7 @@ func (r *engine2Run) update(f Fault, args []any) {
 }
 
 func (r *engine2Run) query(f Fault, args []any) {
-	v, err := r.c.QueryWorkflow(r.timed.ctx, r.sc.Name, "", f.Target, args...)
+	v, err := r.c.QueryWorkflow(r.timed.ctx, r.wfID, "", f.Target, args...)
 	if !reachedOpenRun(err) {
 		return
 	}

@@ -10,7 +10,7 @@ import (
 // traceTimed adds what the timed faults did to the trace, and the result
 // fields engine 1 fills from them.
 func (r *engine2Run) traceTimed(rd *e2reader, res *Result) {
-	stuck := res.Outcome == Stuck
+	stuck := res.Outcome == Stuck && r.halted() == nil
 	closed := r.w.origin.Add(r.budget)
 	if !stuck && r.closeEvt != nil {
 		closed = r.closeEvt.GetEventTime().AsTime()
@@ -36,7 +36,7 @@ func (r *engine2Run) traceUpdates(rd *e2reader, res *Result, closed time.Time) {
 	}
 	accepted := map[string]bool{}
 	for _, h := range r.traced(res.histories) {
-		if h.WorkflowID != r.sc.Name {
+		if h.WorkflowID != r.wfID {
 			continue
 		}
 		for _, ev := range h.Events {
@@ -96,9 +96,13 @@ func (r *engine2Run) traceWorkers(rd *e2reader) {
 			cut := w.end.At
 			detail := "worker " + itoa(w.n) + " crashed; result will not be reported"
 			kind := "act.lost"
-			if w.end.Kind == WorkerShutdown {
+			switch w.end.Kind {
+			case WorkerShutdown:
 				cut += w.end.Dur
 				kind, detail = "act.stop", "worker "+itoa(w.n)+" stopped; context cancelled"
+			case Deploy:
+				cut += DeployGrace
+				kind, detail = "act.stop", "worker "+itoa(w.n)+" stopped for a deploy; context cancelled"
 			}
 			if at.Start > cut || at.End < cut {
 				continue

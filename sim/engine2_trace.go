@@ -60,7 +60,11 @@ func (r *engine2Run) fill(res *Result, seed Seed, o Options) {
 	rd.locals(locals)
 	rd.attempts(atts, r.obs, r.srv.AttemptTimeouts())
 	r.traceWorkers(rd)
-	if l := r.looping.Load(); res.Outcome == Stuck && l != nil {
+	if f := r.halted(); f != nil {
+		res.Elapsed = r.closeEvt.GetEventTime().AsTime().Sub(r.w.origin)
+		rd.add(r.nondetAt, Event{Kind: "wf.nondeterminism", WF: f.WorkflowID, Name: f.WorkflowType, Detail: fmt.Sprintf("kind=%s event=%d", f.Kind, f.EventID)})
+		rd.add(r.closeEvt.GetEventTime().AsTime(), Event{Kind: "run.stuck", Detail: "a workflow task failed for nondeterminism: no worker can move the workflow on"})
+	} else if l := r.looping.Load(); res.Outcome == Stuck && l != nil {
 		res.Elapsed = l.at.Sub(r.w.origin)
 		rd.add(l.at, Event{Kind: "run.stuck", WF: l.wf, Detail: l.String()})
 	} else if res.Outcome == Stuck {
@@ -87,7 +91,7 @@ func (r *engine2Run) traced(hs []server.RunHistory) []server.RunHistory {
 		if len(h.Events) > 0 {
 			parent = h.Events[0].GetWorkflowExecutionStartedEventAttributes().GetParentWorkflowExecution().GetRunId()
 		}
-		if (h.WorkflowID == r.sc.Name && h.RunID != r.runID) || dropped[parent] {
+		if (h.WorkflowID == r.wfID && h.RunID != r.runID) || dropped[parent] {
 			dropped[h.RunID] = true
 			continue
 		}

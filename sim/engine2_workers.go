@@ -16,8 +16,10 @@ import (
 )
 
 // Worker incarnations on engine 2. Incarnation k is ended by the k-th
-// worker-shutdown or worker-crash of the plan (by time, then id), and the
-// next starts in its place at once, as on engine 1. A shutdown is
+// worker-shutdown, worker-crash or deploy of the plan (by time, then id),
+// and the next starts in its place at once, as on engine 1. A deploy stops
+// the worker as a shutdown does, with DeployGrace, and the workers after
+// it run the new version's registrations (engine2_deploy.go). A shutdown is
 // worker.Stop() with the fault's Dur as WorkerStopTimeout: the SDK sends
 // ShutdownWorker, running attempts get the grace period, then their
 // contexts are cancelled, and what they return still reaches the server.
@@ -45,7 +47,7 @@ type e2worker struct {
 func workerFaults(p Plan) []Fault {
 	var fs []Fault
 	for _, f := range p.Faults {
-		if f.Kind == WorkerShutdown || f.Kind == WorkerCrash {
+		if f.Kind == WorkerShutdown || f.Kind == WorkerCrash || f.Kind == Deploy {
 			fs = append(fs, f)
 		}
 	}
@@ -70,8 +72,11 @@ func (r *engine2Run) startWorker() error {
 	}
 	w.identity = identity
 	var grace time.Duration
-	if w.end.Kind == WorkerShutdown {
+	switch w.end.Kind {
+	case WorkerShutdown:
 		grace = w.end.Dur
+	case Deploy:
+		grace = DeployGrace
 	}
 	// The observer is outermost, so it sees what the server will see; the
 	// fault interceptors sit just inside it and innermost (engine2_faults.go).
@@ -80,7 +85,9 @@ func (r *engine2Run) startWorker() error {
 	//lint:ignore SA1019 a fixed build id keeps the binary's hash out of the worker's requests
 	w.wk = worker.New(r.c, engine2Queue, worker.Options{BuildID: "temporalsim", Identity: identity,
 		Interceptors: ics, WorkerActivitiesPerSecond: math.Inf(1), WorkerStopTimeout: grace})
-	r.regs.apply(w.wk)
+	if err := applyRegs(r.version(), w.wk); err != nil {
+		return err
+	}
 	// Known before Start, which sends the first polls: the crash cut finds
 	// a worker's calls by its identity.
 	r.mu.Lock()
@@ -165,11 +172,18 @@ func (r *engine2Run) workerFault(f Fault) {
 	r.mu.Unlock()
 	now := time.Now()
 	r.w.fire(f.ID)
-	if f.Kind == WorkerCrash {
+	switch f.Kind {
+	case WorkerCrash:
 		old.cut.Store(true)
 		r.srv.Disconnect(old.identity)
 		r.timed.add(now, f, Event{Kind: "worker.crash", Fault: f.ID, Detail: "worker=" + itoa(old.n)})
-	} else {
+	case Deploy:
+		r.mu.Lock()
+		r.deployed = true
+		r.mu.Unlock()
+		r.timed.add(now, f, Event{Kind: "worker.stop", Fault: f.ID, Detail: fmt.Sprintf("worker=%d grace=%s next=%d deploy", old.n, DeployGrace, old.n+1)})
+		r.timed.add(now.Add(DeployGrace), f, Event{Kind: "worker.kill", Fault: f.ID, Detail: "worker=" + itoa(old.n)})
+	default:
 		r.timed.add(now, f, Event{Kind: "worker.stop", Fault: f.ID, Detail: fmt.Sprintf("worker=%d grace=%s next=%d", old.n, f.Dur, old.n+1)})
 		r.timed.add(now.Add(f.Dur), f, Event{Kind: "worker.kill", Fault: f.ID, Detail: "worker=" + itoa(old.n)})
 	}
@@ -217,4 +231,16 @@ func (o *attemptObserver) forWorker(n int) interceptor.WorkerInterceptor {
 
 func (o *workerObserver) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
 	return &observerActivity{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}, o: o.attemptObserver, worker: o.n}
+}
+
+// applyRegs registers g on a new worker, turning the SDK's panic on a
+// registration it refuses into an error.
+func applyRegs(g *registrations, wk worker.Worker) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the SDK refuses a registration: %v", p)
+		}
+	}()
+	g.apply(wk)
+	return nil
 }

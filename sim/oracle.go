@@ -76,6 +76,12 @@ type oracleState struct {
 	replayed    int
 	failures    []ReplayFailure
 	err         error
+	// regs are the registrations of the code running at the end of the
+	// run: the new version once a deploy fault fired.
+	regs *registrations
+	// inRun is the workflow task failure for nondeterminism that ended
+	// the run (engine2_nondet.go), nil when none did.
+	inRun *ReplayFailure
 }
 
 // replayOracle replays the histories of engine-2 run res before its
@@ -93,7 +99,7 @@ func replayOracle(res *Result) {
 	if o.codecOutage = codecFired(res); o.codecOutage {
 		return
 	}
-	o.replayed, o.failures, o.err = replayAll(res.World, res.histories, o.faults)
+	o.replayed, o.failures, o.err = replayAll(res.World, o.regs, res.histories, o.faults)
 }
 
 // codecFired reports whether a codec-failure fault of the plan fired.
@@ -139,9 +145,8 @@ func (r *Result) ReplayHistories() (int, []ReplayFailure, error) {
 
 // replayAll replays each history with an SDK replayer built the way the
 // run's worker was built.
-func replayAll(w *World, hs []server.RunHistory, faults *e2faults) (int, []ReplayFailure, error) {
-	regs, ok := w.reg.(*registrations)
-	if !ok {
+func replayAll(w *World, regs *registrations, hs []server.RunHistory, faults *e2faults) (int, []ReplayFailure, error) {
+	if regs == nil {
 		return 0, nil, errors.New("sim: the replay oracle needs the registrations of an engine-2 run")
 	}
 	var failures []ReplayFailure
@@ -187,9 +192,7 @@ func newReplayer(w *World, regs *registrations, faults *e2faults) (rep worker.Wo
 	if err != nil {
 		return nil, fmt.Errorf("sim: the replay oracle could not build the SDK replayer: %w", err)
 	}
-	for _, f := range regs.workflows {
-		f(replayRegistrar{rep})
-	}
+	regs.applyWorkflows(replayRegistrar{rep})
 	return rep, nil
 }
 

@@ -33,6 +33,7 @@ const (
 	WorkerShutdown Kind = "worker-shutdown" // the worker stops gracefully at At; running attempts get Dur to finish, then their contexts are cancelled
 	WorkerCrash    Kind = "worker-crash"    // the worker process dies at At; its running attempts' results and heartbeats are lost
 	CodecFailure   Kind = "codec-failure"   // the payload codec fails for Dur from At
+	Deploy         Kind = "deploy"          // the new version of the code (Scenario.Deploy) takes over at At: the worker stops gracefully (DeployGrace) and a worker with the new registrations replaces it (engine 2 only)
 
 	// Replay during the run (engine 2 only: engine 1's test environment
 	// has no sticky cache and never retries a workflow task).
@@ -77,6 +78,7 @@ var kindSpecs = map[Kind]kindSpec{
 	WorkerShutdown:        {fAt | fDur, 0},
 	WorkerCrash:           {fAt, 0},
 	CodecFailure:          {fAt | fDur | fTarget, fDur},
+	Deploy:                {fAt, 0},
 	CacheEviction:         {fAt, 0},
 	WorkflowTaskFailure:   {fAt, 0},
 	WorkflowTaskTimeout:   {fAt, 0},

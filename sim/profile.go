@@ -271,7 +271,7 @@ func (pr Profile) SwarmPlanFrom(seed Seed, b *Baseline) (SwarmConfig, Plan) {
 // SwarmPlanOn is seed's swarm plan for engine e. Every engine first draws
 // engine 1's plan, from the profile's kinds engine 1 carries out, so a
 // seed names the same faults on both engines. On engine 2, the profile's
-// kinds only engine 2 carries out (the replay kinds) are then drawn from
+// kinds only engine 2 carries out (the replay kinds, deploy) are then drawn from
 // the seed's own "swarm.engine2" stream: each is on with probability 1/2,
 // and 0 to 2 faults of the kinds on are added after engine 1's, within
 // MaxFaults, aimed by b as the others are.

@@ -39,6 +39,21 @@ type Options struct {
 	// ErrReplayOff and the nondeterminism property of harness.Safety()
 	// checks nothing. Engine 1 has no histories to replay either way.
 	NoReplay bool
+	// WorkflowID is the id the scenario's workflow is started with; empty
+	// means the scenario's name. It shows in the histories (and so in
+	// what code derives from workflow.GetInfo, such as child workflow
+	// ids): replaycorpus records engine-2 runs as "<scenario>-<seed>",
+	// the id a real-server recording has, so replays find the scenario
+	// and the seed.
+	WorkflowID string
+}
+
+// workflowID is the id sc's workflow starts with under o.
+func (o Options) workflowID(sc *Scenario) string {
+	if o.WorkflowID != "" {
+		return o.WorkflowID
+	}
+	return sc.Name
 }
 
 // Run executes one scenario under one plan with one seed, inside a
@@ -61,6 +76,9 @@ func Run(t *testing.T, sc *Scenario, seed Seed, plan Plan, opts *Options) (*Resu
 	var o Options
 	if opts != nil {
 		o = *opts
+	}
+	if err := checkDeploy(sc, plan); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 	switch o.Engine {
 	case EngineServer:
@@ -154,7 +172,7 @@ func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error)
 	env.SetStartTime(w.origin)
 	// A server gives workflows no run timeout unless asked; the test
 	// environment defaults to ten years. The budget must stop a run first.
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: sc.Name, TaskQueue: "temporalsim", WorkflowExecutionTimeout: budget + time.Hour})
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: o.workflowID(sc), TaskQueue: "temporalsim", WorkflowExecutionTimeout: budget + time.Hour})
 	env.SetTestTimeout(2 * budget)
 	e.listen()
 	if err := e.scheduleTimedFaults(); err != nil {
@@ -180,7 +198,7 @@ func runInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result, error)
 		return nil, fmt.Errorf("scenario %s: the SDK test environment could not run the workflow: %s", sc.Name, oneLine(failure.Error()))
 	}
 
-	r := &Result{Scenario: sc.Name, Seed: seed, Plan: plan, Config: o.Config, World: w, Stacks: stacks}
+	r := &Result{Scenario: sc.Name, Seed: seed, WorkflowID: o.workflowID(sc), Plan: plan, Config: o.Config, World: w, Stacks: stacks}
 	r.Elapsed = elapsed
 	e.outcome(r, stuck)
 	r.Events = e.trace.Events()

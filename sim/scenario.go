@@ -28,6 +28,22 @@ type Scenario struct {
 	// w.Clock and w.Rand) and says what to run. It is called once per run,
 	// inside the run's virtual-time bubble.
 	Setup func(w *World) Case
+	// Deploy, when set, is the new version of the scenario's code, which a
+	// deploy fault puts in place mid-run (engine 2 only; see
+	// docs/architecture.md, "Faults on engine 2"). It registers only what
+	// changed, under the names Setup used, for example
+	//
+	//	w.RegisterWorkflowWithOptions(OrderWorkflowV2, workflow.RegisterOptions{Name: "OrderWorkflow"})
+	//
+	// and every registration of Setup it does not override carries over.
+	// It shares the World with Setup (fakes kept with w.Set and w.Get are
+	// the same), may not change the data converter or the interceptors,
+	// and is called once per run, right after Setup and before the run
+	// starts, into a registration overlay that is checked then, so that a
+	// mistake is reported before the run. The running workflows continue on
+	// the new code by replaying their histories; the replay oracle replays
+	// with the version that was running at the end.
+	Deploy func(w *World)
 	// Properties are checked after every run, with the Case's own.
 	Properties []Property
 	// Budget is the virtual time after which a run that has not finished is
@@ -79,7 +95,10 @@ func (v Violation) String() string { return v.Property + ": " + v.Message }
 type Result struct {
 	Scenario string
 	Seed     Seed
-	Plan     Plan
+	// WorkflowID is the id the scenario's workflow ran under: the
+	// scenario's name, or Options.WorkflowID. RootWorkflowID reads it.
+	WorkflowID string
+	Plan       Plan
 	// Config is the swarm configuration the plan was drawn from, when it
 	// was drawn rather than given.
 	Config *SwarmConfig
@@ -111,6 +130,16 @@ type Result struct {
 	histories []server.RunHistory
 	// oracle is the replay oracle's verdict, on engine 2 (oracle.go).
 	oracle *oracleState
+}
+
+// RootWorkflowID is the id the scenario's workflow ran under, as trace
+// events (Event.WF) and activity records name it: WorkflowID, or the
+// scenario's name for a Result that does not say (one made by hand).
+func (r *Result) RootWorkflowID() string {
+	if r.WorkflowID != "" {
+		return r.WorkflowID
+	}
+	return r.Scenario
 }
 
 // TraceSHA256 is the fingerprint of the run's trace.

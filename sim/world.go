@@ -38,6 +38,11 @@ type World struct {
 	completer   ActivityCompleter // see complete.go
 	namespace   string
 
+	// deploying is set while Scenario.Deploy runs; deployChanged then
+	// names what it changed that a deploy may not (engine2_deploy.go).
+	deploying     bool
+	deployChanged string
+
 	done    chan struct{} // see Done
 	endOnce sync.Once
 }
@@ -140,12 +145,20 @@ func (w *World) Decode(name, value string) ([]any, error) { return w.decode(name
 // outermost. The engine's own interceptors sit outside and inside all of
 // them, so user interceptors see every attempt, heartbeat and call.
 func (w *World) AddInterceptor(i interceptor.WorkerInterceptor) {
+	if w.deploying {
+		w.deployChanged = "adds an interceptor"
+		return
+	}
 	w.interceptors = append(w.interceptors, i)
 }
 
 // SetDataConverter sets the data converter (for example one with a payload
 // codec) used for workflow and activity payloads.
 func (w *World) SetDataConverter(dc converter.DataConverter) {
+	if w.deploying {
+		w.deployChanged = "sets the data converter"
+		return
+	}
 	w.dc = dc
 	if w.env != nil {
 		w.env.SetDataConverter(dc)

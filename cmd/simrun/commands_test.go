@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,4 +185,53 @@ func TestReplayRecordedCorpus(t *testing.T) {
 	if got.Files == 0 || got.Unexpected != 0 {
 		t.Fatalf("%+v", got)
 	}
+}
+
+// TestRecordOnEngine2ThenReplay records every correct scenario's standard
+// runs on engine 2 (no server), replays what it wrote, every history as
+// its manifest says, and records again: the same bytes.
+func TestRecordOnEngine2ThenReplay(t *testing.T) {
+	var recs int
+	for _, sc := range scenarios.Correct() {
+		recs += len(replaycorpus.CorpusRecordings(sc))
+	}
+	dirs := []string{t.TempDir(), t.TempDir()}
+	for _, dir := range dirs {
+		r := simrun(t, "record", "-engine", "server", "all", "-out", dir).wantCode(t, 0)
+		if n := strings.Count(r.stdout, "ok   "+dir+string(filepath.Separator)); n != recs {
+			t.Fatalf("want %d recordings written, got %d:\n%s", recs, n, r)
+		}
+		if !strings.Contains(r.stderr, fmt.Sprintf("recording %d runs of %d scenarios on engine 2", recs, len(scenarios.Correct()))) {
+			t.Errorf("stderr does not say what it records:\n%s", r.stderr)
+		}
+	}
+	var got replayJSON
+	simrun(t, "replay", "-json", dirs[0]).wantCode(t, 0).decode(t, &got, "files", "passed", "unexpected")
+	if got.Files != recs || got.Passed != recs || got.Unexpected != 0 {
+		t.Fatalf("replaying the engine-2 corpus: %+v", got)
+	}
+	same := 0
+	err := filepath.WalkDir(dirs[0], func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dirs[0], path)
+		a, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(filepath.Join(dirs[1], rel))
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two records", rel)
+		}
+		same++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d histories replay as their manifests say; %d files byte-identical on a second record", got.Files, same)
 }

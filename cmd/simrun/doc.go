@@ -11,7 +11,7 @@
 //	             [-shard I/N] [-parallel P] [-check-determinism] [-engine E] [-out DIR [-html]] [-v] [-json]
 //	simrun shrink SCENARIO -seed N [-plan FILE] [-engine E] [-out FILE] [-json]
 //	simrun replay PATH... [-json]
-//	simrun record SCENARIO... [-server PATH | -address HOST:PORT] -out DIR
+//	simrun record SCENARIO...|all [-engine server | -server PATH | -address HOST:PORT] -out DIR
 //	simrun bench [-json]
 //
 // Every command takes -h. The exit status is 0 when everything held, 1
@@ -117,10 +117,15 @@
 // # Record
 //
 // record runs each scenario's standard recordings (no faults, one fault of
-// each kind its profile lists, its messages, two swarm plans) against a
-// real Temporal server and writes DIR/SCENARIO/LABEL.json with a
-// manifest.json; simrun replay DIR replays them. The dev server comes from
-// the temporal CLI (-server, TEMPORAL_CLI or PATH;
+// each kind its profile lists, its messages, two swarm plans;
+// replaycorpus.CorpusRecordings) against a real Temporal server and writes
+// DIR/SCENARIO/LABEL.json with a manifest.json; simrun replay DIR replays
+// them; all records every scenario without a planted bug. The dev server
+// comes from the temporal CLI (-server, TEMPORAL_CLI or PATH;
 // scripts/install-temporal-cli.sh installs the pinned version), or use
-// -address for a running server.
+// -address for a running server. With -engine server the runs go on
+// engine 2 instead (replaycorpus.RecordSimulated), with no server: the
+// same layout, manifests whose server_version and made_by name engine 2,
+// the seed and the plan, and the same bytes on every record. -engine
+// testenv is refused: engine 1 keeps no histories.
 package main

@@ -224,7 +224,7 @@ func TestRunRefusesReplayKindOnEngine1(t *testing.T) {
 	simrun(t, "run", sc.Name, "-seed", "1", "-plan", plan, "-engine", "server").wantCode(t, 0)
 	r := simrun(t, "run", sc.Name, "-seed", "1", "-plan", plan).wantCode(t, 2)
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
-	if len(lines) != 1 || !strings.Contains(lines[0], "engine 1 cannot run this fault kind: cache-eviction (") || r.stdout != "" {
+	if len(lines) != 1 || !strings.Contains(lines[0], "cannot carry out this fault kind: cache-eviction (this is a limit of the engine") || r.stdout != "" {
 		t.Fatalf("want one line naming cache-eviction, got %s", r)
 	}
 }

@@ -55,6 +55,12 @@ func TestBadInput(t *testing.T) {
 		{"record unknown scenario", []string{"record", "nope", "-out", dir}, `unknown scenario "nope"`},
 		{"record server not answering", []string{"record", "parallel-activities", "-address", "127.0.0.1:1", "-timeout", "1s", "-out", filepath.Join(dir, "rec")}, "starting the server"},
 		{"record bad timeout", []string{"record", "parallel-activities", "-address", "127.0.0.1:1", "-timeout", "0s", "-out", dir}, "-timeout"},
+		{"record on engine 1", []string{"record", "parallel-activities", "-engine", "testenv", "-out", filepath.Join(dir, "e1")}, "-engine testenv: engine 1 (the SDK's test environment) keeps no histories"},
+		{"record on an unknown engine", []string{"record", "parallel-activities", "-engine", "warp", "-out", filepath.Join(dir, "e3")}, "-engine"},
+		{"record on engine 2 with a server", []string{"record", "parallel-activities", "-engine", "server", "-address", "localhost:7233", "-out", filepath.Join(dir, "e2")}, "-engine server runs its own in-process server"},
+		{"record on engine 2 unknown scenario", []string{"record", "nope", "-engine", "server", "-out", filepath.Join(dir, "e2")}, `unknown scenario "nope"`},
+		{"record on engine 2 without out", []string{"record", "all", "-engine", "server"}, "-out DIR is required"},
+		{"record on engine 2 unwritable out", []string{"record", "all", "-engine", "server", "-out", filepath.Join(badPlan, "corpus")}, "not a directory"},
 		{"bench argument", []string{"bench", "extra"}, "unexpected argument"},
 	}
 	for _, tt := range tests {
@@ -73,6 +79,15 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
+	// After the parallel subtests: a refused record made no -out
+	// directory and wrote nothing.
+	t.Cleanup(func() {
+		for _, out := range []string{"e1", "e2", "e3"} {
+			if _, err := os.Stat(filepath.Join(dir, out)); !os.IsNotExist(err) {
+				t.Errorf("a refused record left %s behind (%v)", out, err)
+			}
+		}
+	})
 }
 
 // TestHelp checks that every command explains itself with -h and exits 0.

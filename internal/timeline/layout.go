@@ -88,7 +88,7 @@ func layout(r *sim.Result, repro string) *timeline {
 		end = max(end, e.T)
 		tl.Trace = append(tl.Trace, e.String())
 	}
-	b := &laneBuilder{end: end, root: r.Scenario, byKey: map[string]*lane{}, open: map[string]sim.Event{}}
+	b := &laneBuilder{end: end, root: r.RootWorkflowID(), byKey: map[string]*lane{}, open: map[string]sim.Event{}}
 	for _, e := range r.Events {
 		b.add(e)
 	}

@@ -123,6 +123,11 @@ func handleRespondWorkflowTaskFailed(s *Server, c *call) {
 			Failure: req.GetFailure(), Identity: req.GetIdentity(),
 		}}
 	})
+	if s.taskFailed != nil && s.taskFailed(WorkflowTaskFailure{WorkflowID: ex.wfID, RunID: ex.runID, WorkflowType: ex.typ,
+		Cause: req.GetCause(), Failure: req.GetFailure(), Identity: req.GetIdentity(), History: slices.Clip(ex.events)}) {
+		c.answer(&workflowservice.RespondWorkflowTaskFailedResponse{})
+		return
+	}
 	ex.scheduleWorkflowTask(wt.attempt + 1)
 	c.answer(&workflowservice.RespondWorkflowTaskFailedResponse{})
 }

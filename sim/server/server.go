@@ -39,6 +39,14 @@ type Options struct {
 	// step's time and the run's workflow id. It must not block or call the
 	// server.
 	OnTaskRetry func(at time.Time, workflowID string, attempt int32)
+	// OnWorkflowTaskFailed, when set, is called on the server's loop for
+	// every workflow task a worker fails (RespondWorkflowTaskFailed), after
+	// its WorkflowTaskFailed event is written. When it returns true the run
+	// is held: no next attempt is scheduled, and the run stays open until
+	// the caller ends it (a driver that stops at a nondeterminism error,
+	// where a real server would retry the task forever). It must not block
+	// or call the server.
+	OnWorkflowTaskFailed func(WorkflowTaskFailure) (hold bool)
 }
 
 // Server is an in-process Temporal frontend for one synctest bubble. One
@@ -52,6 +60,8 @@ type Server struct {
 	observe func(Scheduled)
 	// onRetry is Options.OnTaskRetry.
 	onRetry func(at time.Time, workflowID string, attempt int32)
+	// taskFailed is Options.OnWorkflowTaskFailed.
+	taskFailed func(WorkflowTaskFailure) bool
 
 	mu    sync.Mutex
 	inbox []*call
@@ -123,6 +133,7 @@ func New(opts *Options) *Server {
 		idSeed:     o.IDSeed,
 		observe:    o.OnScheduled,
 		onRetry:    o.OnTaskRetry,
+		taskFailed: o.OnWorkflowTaskFailed,
 		wake:       make(chan struct{}, 1),
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),

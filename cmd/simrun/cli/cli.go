@@ -133,7 +133,7 @@ func init() {
 		{"swarm", "run many seeds of many scenarios in parallel", (*app).swarm},
 		{"shrink", "shrink a failing seed's plan to the fewest faults that still fail", (*app).shrink},
 		{"replay", "replay recorded histories against the registered workflows", (*app).replay},
-		{"record", "record scenario histories against a real Temporal server", (*app).record},
+		{"record", "record scenario histories as a replay corpus, on a real Temporal server or engine 2", (*app).record},
 		{"bench", "measure the engine against the bare SDK test environment", (*app).bench},
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/temporalsim/temporalsim/sim"
 )
@@ -61,7 +62,11 @@ func (a *app) options(cfg *sim.SwarmConfig, onHang func(string)) *sim.Options {
 func runError(err error) string {
 	msg := oneLine(err.Error())
 	if errors.Is(err, sim.ErrEngineLacksKind) {
-		msg += " (this is a limit of the engine, not a failure of the workflow: run it on the other engine, -engine testenv or -engine server, or with a -plan that leaves that kind out)"
+		other := "-engine testenv"
+		if !strings.Contains(msg, "engine 2") {
+			other = "-engine server" // engine 1 refused it (deploy)
+		}
+		msg += " (this is a limit of the engine, not a failure of the workflow: run it with " + other + ", or with a -plan that leaves that kind out)"
 	}
 	return msg
 }
