@@ -106,7 +106,7 @@ func (s *search) oneSeed() (*Failure, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, plan := s.sc.Profile.SwarmPlanFrom(seed, b)
+	cfg, plan := s.sc.Profile.SwarmPlanOn(seed, b, s.engine())
 	tr := s.trial(seed, &cfg, plan)
 	return s.settle(tr, SourceSeed)
 }
@@ -144,6 +144,14 @@ func (s *search) trial(seed sim.Seed, cfg *sim.SwarmConfig, plan sim.Plan) *tria
 	}
 	tr.div = diverge(tr.res.Events, again.Events)
 	return tr
+}
+
+// engine is the engine the plans run on, engine 1 when none was chosen.
+func (s *search) engine() sim.Engine {
+	if s.cfg.engine == "" {
+		return sim.EngineTestEnv
+	}
+	return s.cfg.engine
 }
 
 // runOptions are the options of a run that prints no configuration.

@@ -60,7 +60,7 @@ func (s *search) swarmSeeds() (*Failure, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfg, plan := s.sc.Profile.SwarmPlanFrom(seed, b)
+		cfg, plan := s.sc.Profile.SwarmPlanOn(seed, b, s.engine())
 		tr := s.trial(seed, &cfg, plan)
 		if tr.err != nil || tr.div != nil || tr.res.Failed() {
 			return s.settle(tr, SourceSwarm)

@@ -47,7 +47,10 @@
 //	-sim.engine E             SIM_ENGINE             run the plans on engine E: testenv (default) or server
 //
 // Plans are drawn from a fault-free run on engine 1 whatever the engine,
-// so a seed names the same plan on both. Engine 2 (server) refuses a plan
+// so a seed names the same plan on both, except that on engine 2 it may
+// add faults of the kinds only engine 2 carries out (the replay kinds:
+// cache-eviction, workflow-task-failure, workflow-task-timeout); engine 1
+// never draws them. Engine 2 (server) refuses a plan
 // with a fault kind it does not carry out yet: Check then fails with an
 // error that names the kind, never with a property violation.
 //

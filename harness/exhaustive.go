@@ -48,7 +48,7 @@ func (s *search) exhaustive() (*Failure, error) {
 	}
 	b := sim.BaselineOf(tr.res)
 	s.baselines = map[sim.Seed]*sim.Baseline{seed: b}
-	x := s.sc.Profile.Exhaustive(b)
+	x := s.sc.Profile.ForEngine(s.engine()).Exhaustive(b)
 	budget := min(x.Len(), s.cfg.checks*3/4-1)
 	s.st.small = &x
 	for i := range budget {

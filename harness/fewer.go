@@ -27,7 +27,7 @@ func (s *search) fewer(seed sim.Seed, cfg *sim.SwarmConfig, plan sim.Plan, res *
 	for runs := 0; runs < FewerFaultsRuns && len(plan.Faults) > 1; runs++ {
 		pr.MaxFaults = len(plan.Faults) - 1
 		cand := sim.Seed(draw.Uint64())
-		c, p := pr.SwarmPlan(cand)
+		c, p := pr.SwarmPlanOn(cand, nil, s.engine())
 		got, err := runScenario(s.t, s.sc, cand, p, s.runOptions())
 		if err != nil || !violates(got, property) {
 			continue

@@ -136,13 +136,17 @@ var kindFields = map[sim.Kind]fieldSet{
 	sim.WorkerCrash:           takesAt,
 	sim.CodecFailure:          takesAt,
 	sim.Deploy:                takesAt,
+	sim.CacheEviction:         takesAt,
+	sim.WorkflowTaskFailure:   takesAt,
+	sim.WorkflowTaskTimeout:   takesAt,
 }
 
 // targets lists what a fault of kind k may target; free is true when the
 // kind takes no target from the profile (cancellation, shutdown, codec).
 func targets(pr sim.Profile, k sim.Kind) (names []string, free bool) {
 	switch k {
-	case sim.WorkflowCancel, sim.WorkerShutdown, sim.WorkerCrash, sim.CodecFailure, sim.Deploy:
+	case sim.WorkflowCancel, sim.WorkerShutdown, sim.WorkerCrash, sim.CodecFailure, sim.Deploy,
+		sim.CacheEviction, sim.WorkflowTaskFailure, sim.WorkflowTaskTimeout:
 		return nil, true
 	case sim.LocalActivityError:
 		return pr.LocalActivities, false

@@ -17,7 +17,7 @@ import (
 func (s *search) rapidSearch() (*Failure, error) {
 	var last, halt *trial
 	firstFail := 0
-	pr := s.sc.Profile
+	pr := s.sc.Profile.ForEngine(s.engine()) // no kind the engine would refuse
 	prop := func(rt *rapid.T) {
 		if halt != nil {
 			return // a run error or nondeterminism ends the search

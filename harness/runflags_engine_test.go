@@ -98,3 +98,38 @@ func TestEngineRefusalIsAnError(t *testing.T) {
 		t.Skip("engine 2 runs every plan of seeds 1-10: nothing to refuse")
 	}
 }
+
+// TestPlansDrawnPerEngine: Check draws plans for the engine it runs on.
+// With the replay kinds in the shop's profile, no plan of engine 1's
+// small-scope and random phases has one (engine 1 would refuse it), and
+// on engine 2 some do; the correct shop passes on both.
+func TestPlansDrawnPerEngine(t *testing.T) {
+	t.Chdir(t.TempDir())
+	sc := shopScenario("shop-replay")
+	sc.Profile.Kinds = append(sc.Profile.Kinds, sim.CacheEviction, sim.WorkflowTaskFailure, sim.WorkflowTaskTimeout)
+	replayFaults := func() (int, int) {
+		plans, faults := 0, 0
+		probe := harness.OnTrial(func(_ sim.Seed, _ *sim.SwarmConfig, p sim.Plan) {
+			plans++
+			for _, f := range p.Faults {
+				if _, refused := sim.EngineTestEnv.Refuses(sim.Plan{Faults: []sim.Fault{f}}); refused {
+					faults++
+				}
+			}
+		})
+		f, err := harness.Find(t, sc, harness.PlanDir(""), harness.Checks(40), probe)
+		if f != nil || err != nil {
+			t.Fatalf("%v, %v; want the correct shop to pass", f, err)
+		}
+		return plans, faults
+	}
+	if plans, n := replayFaults(); n != 0 || plans == 0 {
+		t.Errorf("engine 1: %d replay faults in %d plans, want none", n, plans)
+	}
+	setFlags(t, map[string]string{"sim.engine": "server"})
+	if plans, n := replayFaults(); n == 0 {
+		t.Errorf("engine 2: no replay fault in %d plans", plans)
+	} else {
+		t.Logf("engine 2: %d replay faults in %d plans", n, plans)
+	}
+}

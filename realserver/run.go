@@ -103,6 +103,11 @@ type FiredFault struct {
 	Result string
 }
 
+// serverLacks are the fault kinds Run cannot carry out against a dev
+// server: the replay kinds, which engine 2's in-process server brings
+// about. A plan with one is refused, never run without it.
+var serverLacks = map[sim.Kind]bool{sim.CacheEviction: true, sim.WorkflowTaskFailure: true, sim.WorkflowTaskTimeout: true}
+
 // Run runs one scenario under one plan and seed on a real worker against
 // srv, and returns the history and what was observed. The error is for
 // bad input and for infrastructure failures (cannot connect, cannot start
@@ -118,6 +123,9 @@ func Run(ctx context.Context, srv *Server, opts RunOptions) (*Result, error) {
 	for _, f := range opts.Plan.Faults {
 		if f.Kind == sim.Deploy {
 			return nil, fmt.Errorf("fault f%d: realserver does not carry out deploy (the new version of the code taking over mid-run); engine 2 does (-engine server)", f.ID)
+		}
+		if serverLacks[f.Kind] {
+			return nil, fmt.Errorf("realserver.Run: fault f%d: %w: %s (a dev server cannot be told to drop a worker's cache or fail a workflow task; engine 2, the in-process server, carries it out)", f.ID, sim.ErrEngineLacksKind, f.Kind)
 		}
 	}
 	r := newRun(srv, opts)

@@ -81,25 +81,31 @@ func deployPlan(t *testing.T, sc *sim.Scenario, s int) sim.Plan {
 
 // TestEngine1RefusesDeploy: a plan with a deploy fault is refused by
 // engine 1, which cannot replay, as a limit of the engine (not a failure
-// of the scenario); the swarm plans that draw it are refused the same way.
+// of the scenario). Engine 1's swarm plans never draw it, so its swarms do
+// not turn into refusals; engine 2's swarm plans do.
 func TestEngine1RefusesDeploy(t *testing.T) {
 	sc, err := scenarios.Lookup("saga/bug-order-change")
 	if err != nil {
 		t.Fatal(err)
 	}
-	refused := 0
-	for s := sim.Seed(1); s <= 200 && refused < 5; s++ {
-		_, plan := sc.Profile.SwarmPlan(s)
-		if !slices.ContainsFunc(plan.Faults, func(f sim.Fault) bool { return f.Kind == sim.Deploy }) {
+	isDeploy := func(f sim.Fault) bool { return f.Kind == sim.Deploy }
+	drawn := 0
+	for s := sim.Seed(1); s <= 200; s++ {
+		if _, plan := sc.Profile.SwarmPlan(s); slices.ContainsFunc(plan.Faults, isDeploy) {
+			t.Fatalf("seed %d: engine 1's swarm plan draws a deploy: %v", s, plan.Faults)
+		}
+		_, plan := sc.Profile.SwarmPlanOn(s, nil, sim.EngineServer)
+		if !slices.ContainsFunc(plan.Faults, isDeploy) {
 			continue
 		}
-		if _, err := sim.Run(t, sc, s, plan, nil); !errors.Is(err, sim.ErrEngineLacksKind) {
-			t.Fatalf("seed %d: %v; want ErrEngineLacksKind", s, err)
+		if drawn++; drawn <= 5 {
+			if _, err := sim.Run(t, sc, s, plan, nil); !errors.Is(err, sim.ErrEngineLacksKind) {
+				t.Fatalf("seed %d: %v; want ErrEngineLacksKind", s, err)
+			}
 		}
-		refused++
 	}
-	if refused == 0 {
-		t.Fatal("no swarm plan of seeds 1-200 draws a deploy")
+	if drawn == 0 {
+		t.Fatal("no engine-2 swarm plan of seeds 1-200 draws a deploy")
 	}
 }
 
@@ -110,5 +116,40 @@ func TestDeployKindOnlyWithDeploy(t *testing.T) {
 		if has := slices.Contains(sc.Profile.Kinds, sim.Deploy); has != (sc.Deploy != nil) {
 			t.Errorf("%s: profile lists deploy: %v; has a Deploy: %v", sc.Name, has, sc.Deploy != nil)
 		}
+	}
+}
+
+// TestNondeterminismBugsUnderCacheEviction: with the worker's sticky cache
+// dropped 45s into the run (after the first of parallel-activities'
+// activities finished, before the second), the next workflow task replays
+// the whole history on engine 2; each planted nondeterminism bug then
+// fails nondeterminism, and the correct scenario under the same plan
+// passes every property. Engine 1 refuses the plan (it cannot replay).
+//
+// A replay that diverges fails its workflow task for nondeterminism,
+// which stops the run there (unless the map's order happens to match).
+func TestNondeterminismBugsUnderCacheEviction(t *testing.T) {
+	plan := sim.Plan{Faults: []sim.Fault{{ID: 1, Kind: sim.CacheEviction, At: 45 * time.Second}}}
+	correct, err := scenarios.Lookup("parallel-activities")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := runPlan(t, correct, 1, plan, &sim.Options{Engine: sim.EngineServer}); r.Failed() || len(r.Fired) != 1 {
+		t.Fatalf("the correct scenario under %s: fired %v, %v", plan.Faults[0], r.Fired, r.Violations)
+	}
+	if _, err := sim.Run(t, correct, 1, plan, nil); !errors.Is(err, sim.ErrEngineLacksKind) {
+		t.Errorf("engine 1 ran %s: %v", plan.Faults[0], err)
+	}
+	for _, name := range []string{"parallel-activities/bug-map-order", "parallel-activities/bug-wall-clock", "parallel-activities/bug-native-goroutine"} {
+		sc, err := scenarios.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := runPlan(t, sc, 1, plan, &sim.Options{Engine: sim.EngineServer})
+		if len(r.Fired) != 1 || !slices.ContainsFunc(r.Violations, func(v sim.Violation) bool { return v.Property == nondeterminism }) {
+			t.Errorf("%s under %s: fired %v, violations %v; want %s", name, plan.Faults[0], r.Fired, r.Violations, nondeterminism)
+			continue
+		}
+		t.Logf("%s: %s after %s: %v", name, r.Outcome, r.Elapsed, r.Violations)
 	}
 }

@@ -89,12 +89,13 @@ func pollsEveryInterval() sim.Property {
 }
 
 // readySeenWithinInterval holds when, in a run whose plan touches no
-// activity attempt, the workflow completed no later than one poll interval
-// (plus a poll's latency) after the service became ready.
+// activity attempt and delays no worker (a shutdown, a crash, a workflow
+// task left to time out), the workflow completed no later than one poll
+// interval (plus a poll's latency) after the service became ready.
 func readySeenWithinInterval(readyIn time.Duration) sim.Property {
 	return harness.Property("ready-seen-within-interval", func(r *sim.Result) error {
 		for _, f := range r.Plan.Faults {
-			if f.Kind.ActivityScoped() || f.Kind == sim.WorkerShutdown || f.Kind == sim.WorkerCrash {
+			if f.Kind.ActivityScoped() || f.Kind == sim.WorkerShutdown || f.Kind == sim.WorkerCrash || f.Kind == sim.WorkflowTaskTimeout {
 				return nil
 			}
 		}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,9 +15,16 @@ var (
 	registry = map[string]*sim.Scenario{}
 )
 
-// register adds a scenario to the catalogue; each scenario file calls it
-// from init. Planted-bug variants are named "<scenario>/bug-<what>" and
-// carry a Bug description.
+// ReplayKinds are the fault kinds that make engine 2's worker replay a
+// workflow during the run: a sticky cache that drops it, a workflow task
+// that fails or times out. Every scenario's profile draws them (register
+// adds them), since every workflow must survive a replay; engine 1 cannot
+// carry them out and never draws them (sim.Profile.ForEngine).
+var ReplayKinds = []sim.Kind{sim.CacheEviction, sim.WorkflowTaskFailure, sim.WorkflowTaskTimeout}
+
+// register adds a scenario to the catalogue, with ReplayKinds in its
+// profile; each scenario file calls it from init. Planted-bug variants
+// are named "<scenario>/bug-<what>" and carry a Bug description.
 func register(sc *sim.Scenario) {
 	mu.Lock()
 	defer mu.Unlock()
@@ -28,6 +36,11 @@ func register(sc *sim.Scenario) {
 	}
 	if (sc.Bug != "") != (sc.Breaks != "") || (sc.Logic != "" && sc.Bug == "") {
 		panic("scenarios: " + sc.Name + ": a planted-bug variant names the property it breaks in Breaks (and only a variant sets Breaks or Logic)")
+	}
+	for _, k := range ReplayKinds {
+		if !slices.Contains(sc.Profile.Kinds, k) {
+			sc.Profile.Kinds = append(slices.Clip(sc.Profile.Kinds), k)
+		}
 	}
 	registry[sc.Name] = sc
 }

@@ -80,9 +80,12 @@
 // by scenario, and explains every difference found.
 //
 // Not emulated by engine 1 (engine 2, Options.Engine = EngineServer, runs
-// the real worker and does these as it does them): workflow replay after a worker restart or cache eviction (the
-// test environment never replays; engine 1 refuses the deploy fault, which
-// needs it), WaitForCancellation on activities (the
+// the real worker and does these as it does them): workflow replay after a
+// worker restart, a deploy, a cache eviction or a failed or timed-out
+// workflow task (the test environment never replays, so engine 1 refuses
+// the deploy, cache-eviction, workflow-task-failure and
+// workflow-task-timeout kinds with ErrEngineLacksKind, and never draws
+// them), WaitForCancellation on activities (the
 // test environment reports the cancellation to the workflow at once),
 // schedule-to-start timeouts, heartbeat throttling, the activity retry
 // state on errors (RetryState is unspecified), and continue-as-new of the
@@ -111,7 +114,7 @@
 // engine2*.go (engine 2's driver, its faults, workers, timed calls and
 // trace; engine2_nondet.go stops a run at a workflow task that fails for
 // nondeterminism, engine2_deploy.go puts Scenario.Deploy in place at a
-// deploy fault), faultmatch.go (which call, attempt and window a fault hits, for
+// deploy fault, engine2_replay.go carries out the replay kinds), faultmatch.go (which call, attempt and window a fault hits, for
 // both engines), history.go (Result.Histories and their hash), oracle.go
 // (the replay oracle).
 // docs/architecture.md describes the engine as a whole.

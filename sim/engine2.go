@@ -73,6 +73,8 @@ type engine2Run struct {
 	runID    string // the scenario workflow's first run
 	overrun  atomic.Bool
 	closeEvt *historypb.HistoryEvent
+	// looping is a workflow task that kept failing (engine2_replay.go).
+	looping atomic.Pointer[taskLoop]
 
 	timed     *e2timed // timed faults (engine2_timed.go)
 	mu        sync.Mutex
@@ -156,7 +158,7 @@ func idSeed(name string, seed Seed) uint64 {
 // start brings up the server, a client and one worker with the scenario's
 // registrations, interceptors and data converter.
 func (r *engine2Run) start(ids uint64) error {
-	r.srv = server.New(&server.Options{IDSeed: ids, OnScheduled: r.faults.scheduled, OnWorkflowTaskFailed: r.taskFailed})
+	r.srv = server.New(&server.Options{IDSeed: ids, OnScheduled: r.faults.scheduled, OnWorkflowTaskFailed: r.taskFailed, OnTaskRetry: r.taskRetry})
 	// Worker heartbeats are off: the server does not take them, and the
 	// SDK's heartbeat manager probes the host at every Dial.
 	c, err := client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: "sim-client", Logger: engine2Log,

@@ -85,6 +85,8 @@ func (r *engine2Run) armTimed() error {
 			}
 			fire = map[Kind]func(){Signal: func() { r.signal(f, args) }, Update: func() { r.update(f, args) },
 				Query: func() { r.query(f, args) }}[f.Kind]
+		case CacheEviction, WorkflowTaskFailure, WorkflowTaskTimeout:
+			fire = func() { r.replayFault(f) } // engine2_replay.go
 		default:
 			continue
 		}

@@ -64,6 +64,9 @@ func (r *engine2Run) fill(res *Result, seed Seed, o Options) {
 		res.Elapsed = r.closeEvt.GetEventTime().AsTime().Sub(r.w.origin)
 		rd.add(r.nondetAt, Event{Kind: "wf.nondeterminism", WF: f.WorkflowID, Name: f.WorkflowType, Detail: fmt.Sprintf("kind=%s event=%d", f.Kind, f.EventID)})
 		rd.add(r.closeEvt.GetEventTime().AsTime(), Event{Kind: "run.stuck", Detail: "a workflow task failed for nondeterminism: no worker can move the workflow on"})
+	} else if l := r.looping.Load(); res.Outcome == Stuck && l != nil {
+		res.Elapsed = l.at.Sub(r.w.origin)
+		rd.add(l.at, Event{Kind: "run.stuck", WF: l.wf, Detail: l.String()})
 	} else if res.Outcome == Stuck {
 		res.Elapsed = r.budget
 		rd.add(r.w.origin.Add(r.budget), Event{Kind: "run.stuck", Detail: "virtual-time budget " + r.budget.String() + " exhausted"})

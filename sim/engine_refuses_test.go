@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-// TestRefusesAgreesWithRun: Engine.Refuses names a kind exactly when engine
-// 2 would refuse the plan, whichever kinds engine 2 carries out; engine 1
-// refuses only deploy, which needs a worker that replays.
+// TestRefusesAgreesWithRun: Engine.Refuses names a kind exactly when the
+// engine would refuse the plan, whichever kinds engine 2 carries out;
+// engine 1 refuses only the kinds that need a worker that replays.
 func TestRefusesAgreesWithRun(t *testing.T) {
 	refused := 0
 	for _, k := range Kinds() {
@@ -20,11 +20,10 @@ func TestRefusesAgreesWithRun(t *testing.T) {
 		if ok {
 			refused++
 		}
-		if k1, ok := EngineTestEnv.Refuses(plan); ok != (k == Deploy) || (ok && k1 != k) {
-			t.Errorf("engine 1 refuses %s: %v; want only deploy refused", k, ok)
-		}
-		if err := engine1Refuses(plan); (err != nil) != (k == Deploy) || (err != nil && !errors.Is(err, ErrEngineLacksKind)) {
-			t.Errorf("engine 1 answers %s with %v", k, err)
+		kind1, ok1 := EngineTestEnv.Refuses(plan)
+		err1 := engine1Refuses(plan)
+		if ok1 != engine1Lacks[k] || ok1 != (err1 != nil) || (ok1 && kind1 != k) || (err1 != nil && !errors.Is(err1, ErrEngineLacksKind)) {
+			t.Errorf("%s: engine 1 Refuses = %q, %v; engine 1 answers %v", k, kind1, ok1, err1)
 		}
 	}
 	if _, ok := EngineServer.Refuses(Plan{}); ok {

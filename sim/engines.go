@@ -46,12 +46,17 @@ var engine2Kinds = map[Kind]bool{
 	WorkflowCancel: true, Signal: true, Update: true, Query: true, WorkerShutdown: true, WorkerCrash: true,
 	// A worker with the new version's registrations (engine2_deploy.go).
 	Deploy: true,
+	// Replay during the run (engine2_replay.go).
+	CacheEviction: true, WorkflowTaskFailure: true, WorkflowTaskTimeout: true,
 }
 
 // engine1Lacks are the fault kinds engine 1 cannot carry out: its test
 // environment never replays a workflow, so the new version of the code
-// cannot take over a running one.
-var engine1Lacks = map[Kind]bool{Deploy: true}
+// cannot take over a running one, and it has no sticky cache to drop and
+// never retries a workflow task (the replay kinds). Plans drawn for engine
+// 1 leave them out (Profile.ForEngine); a plan that names one is refused
+// before the run.
+var engine1Lacks = map[Kind]bool{Deploy: true, CacheEviction: true, WorkflowTaskFailure: true, WorkflowTaskTimeout: true}
 
 // engine2Refuses names the first fault of plan engine 2 cannot run yet.
 func engine2Refuses(plan Plan) error {

@@ -164,7 +164,7 @@ func (pr Profile) callFaults(k Kind, c Call) []Fault {
 // timedFaults are kind k's single faults at time at.
 func (pr Profile) timedFaults(k Kind, at time.Duration) []Fault {
 	switch k {
-	case WorkflowCancel, WorkerCrash, Deploy:
+	case WorkflowCancel, WorkerCrash, Deploy, CacheEviction, WorkflowTaskFailure, WorkflowTaskTimeout:
 		return []Fault{{Kind: k, At: at}}
 	case WorkerShutdown:
 		return []Fault{{Kind: k, At: at}}

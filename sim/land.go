@@ -141,15 +141,21 @@ func (pr Profile) landTime(r *rand.Rand, b *Baseline, a *aim) time.Duration {
 }
 
 // DrawSwarmPlan runs seed's baseline (sc fault-free) and draws seed's
-// swarm plan aimed by it. simrun swarm, simrun run -seed and
-// harness.Check's -sim.seed all use it, so a seed names the same plan
-// everywhere.
+// swarm plan aimed by it, for engine 1. simrun swarm, simrun run -seed and
+// harness.Check's -sim.seed all use it (DrawSwarmPlanOn for their engine),
+// so a seed names the same plan everywhere.
 func DrawSwarmPlan(t *testing.T, sc *Scenario, seed Seed) (SwarmConfig, Plan, error) {
+	return DrawSwarmPlanOn(t, sc, seed, EngineTestEnv)
+}
+
+// DrawSwarmPlanOn is DrawSwarmPlan for engine e (see
+// Profile.SwarmPlanOn). The baseline runs on engine 1 whatever e is.
+func DrawSwarmPlanOn(t *testing.T, sc *Scenario, seed Seed, e Engine) (SwarmConfig, Plan, error) {
 	b, err := RunBaseline(t, sc, seed)
 	if err != nil {
 		return SwarmConfig{}, Plan{}, err
 	}
-	c, p := sc.Profile.SwarmPlanFrom(seed, b)
+	c, p := sc.Profile.SwarmPlanOn(seed, b, e)
 	return c, p, nil
 }
 

@@ -34,6 +34,12 @@ const (
 	WorkerCrash    Kind = "worker-crash"    // the worker process dies at At; its running attempts' results and heartbeats are lost
 	CodecFailure   Kind = "codec-failure"   // the payload codec fails for Dur from At
 	Deploy         Kind = "deploy"          // the new version of the code (Scenario.Deploy) takes over at At: the worker stops gracefully (DeployGrace) and a worker with the new registrations replaces it (engine 2 only)
+
+	// Replay during the run (engine 2 only: engine 1's test environment
+	// has no sticky cache and never retries a workflow task).
+	CacheEviction       Kind = "cache-eviction"        // at At the worker's sticky cache drops every open run: each run's next workflow task replays its whole history on the same worker
+	WorkflowTaskFailure Kind = "workflow-task-failure" // the server rejects the first workflow task completion it gets after At (WorkflowTaskFailed); attempt 2 replays the whole history
+	WorkflowTaskTimeout Kind = "workflow-task-timeout" // the server drops the first workflow task completion it gets after At; the task times out and attempt 2 replays the whole history
 )
 
 // field flags say which Fault fields a kind uses.
@@ -73,6 +79,9 @@ var kindSpecs = map[Kind]kindSpec{
 	WorkerCrash:           {fAt, 0},
 	CodecFailure:          {fAt | fDur | fTarget, fDur},
 	Deploy:                {fAt, 0},
+	CacheEviction:         {fAt, 0},
+	WorkflowTaskFailure:   {fAt, 0},
+	WorkflowTaskTimeout:   {fAt, 0},
 }
 
 // Kinds lists every fault kind in a fixed order.

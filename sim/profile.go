@@ -157,6 +157,12 @@ func (pr Profile) Generate(r *rand.Rand, c SwarmConfig) Plan {
 // calls the fault-free run made, timed faults fall while its activities
 // run (see landFault). A nil b draws blind, as Generate does.
 func (pr Profile) GenerateFrom(r *rand.Rand, c SwarmConfig, b *Baseline) Plan {
+	p, _ := pr.generate(r, c, b)
+	return p
+}
+
+// generate is GenerateFrom, returning the aim the plan's faults left.
+func (pr Profile) generate(r *rand.Rand, c SwarmConfig, b *Baseline) (Plan, *aim) {
 	pr = pr.withDefaults()
 	var p Plan
 	a := newAim(pr.Window)
@@ -175,7 +181,7 @@ func (pr Profile) GenerateFrom(r *rand.Rand, c SwarmConfig, b *Baseline) Plan {
 		f.ID = len(p.Faults) + 1
 		p.Faults = append(p.Faults, f)
 	}
-	return p
+	return p, a
 }
 
 // drawFault draws one fault of kind k; ok is false when the profile gives
@@ -248,15 +254,77 @@ func drawDur(r *rand.Rand, max time.Duration) time.Duration {
 }
 
 // SwarmPlan draws the swarm configuration and the plan for a seed, from
-// the seed's "swarm.config" and "swarm.plan" streams. simrun swarm and
-// run use it, so a seed names the same plan everywhere.
+// the seed's "swarm.config" and "swarm.plan" streams, for engine 1 (see
+// SwarmPlanOn). simrun swarm and run use it, so a seed names the same plan
+// everywhere.
 func (pr Profile) SwarmPlan(seed Seed) (SwarmConfig, Plan) {
 	return pr.SwarmPlanFrom(seed, nil)
 }
 
 // SwarmPlanFrom is SwarmPlan aimed by the seed's baseline (see
-// DrawSwarmPlan); a nil b gives SwarmPlan's plan.
+// DrawSwarmPlan); a nil b gives SwarmPlan's plan. It draws engine 1's
+// plan: kinds engine 1 does not carry out are left out.
 func (pr Profile) SwarmPlanFrom(seed Seed, b *Baseline) (SwarmConfig, Plan) {
-	c := pr.DrawConfig(seed.Stream("swarm.config"))
-	return c, pr.GenerateFrom(seed.Stream("swarm.plan"), c, b)
+	return pr.SwarmPlanOn(seed, b, EngineTestEnv)
+}
+
+// SwarmPlanOn is seed's swarm plan for engine e. Every engine first draws
+// engine 1's plan, from the profile's kinds engine 1 carries out, so a
+// seed names the same faults on both engines. On engine 2, the profile's
+// kinds only engine 2 carries out (the replay kinds, deploy) are then drawn from
+// the seed's own "swarm.engine2" stream: each is on with probability 1/2,
+// and 0 to 2 faults of the kinds on are added after engine 1's, within
+// MaxFaults, aimed by b as the others are.
+func (pr Profile) SwarmPlanOn(seed Seed, b *Baseline, e Engine) (SwarmConfig, Plan) {
+	pr = pr.withDefaults()
+	shared := pr.ForEngine(EngineTestEnv)
+	c := shared.DrawConfig(seed.Stream("swarm.config"))
+	p, a := shared.generate(seed.Stream("swarm.plan"), c, b)
+	var only []Kind
+	for _, k := range pr.ForEngine(e).Kinds {
+		if !slices.Contains(shared.Kinds, k) {
+			only = append(only, k)
+		}
+	}
+	if len(only) == 0 {
+		return c, p
+	}
+	r := seed.Stream("swarm.engine2")
+	var on []Kind
+	for _, k := range only {
+		if r.IntN(2) == 0 {
+			on = append(on, k)
+		}
+	}
+	n := min(r.IntN(3), pr.MaxFaults-len(p.Faults))
+	if len(on) == 0 || n <= 0 {
+		return c, p
+	}
+	c.Kinds = append(slices.Clip(c.Kinds), on...)
+	c.Faults += n
+	for range n {
+		f, ok := pr.drawFault(r, on[r.IntN(len(on))])
+		if ok && b != nil {
+			f, ok = pr.landFault(r, f, b, a)
+		}
+		if !ok {
+			continue
+		}
+		f.ID = len(p.Faults) + 1
+		p.Faults = append(p.Faults, f)
+	}
+	return c, p
+}
+
+// ForEngine is the profile without the kinds engine e does not carry out
+// (Engine.Refuses): what a plan drawn for e may use.
+func (pr Profile) ForEngine(e Engine) Profile {
+	out := pr
+	out.Kinds = nil
+	for _, k := range pr.Kinds {
+		if _, refused := e.Refuses(Plan{Faults: []Fault{{ID: 1, Kind: k}}}); !refused {
+			out.Kinds = append(out.Kinds, k)
+		}
+	}
+	return out
 }

@@ -27,7 +27,7 @@
 // trace_sha256) that a test running sim.Run on S's swarm plan for seed N
 // gets. A seed names its plan: without -plan, run, swarm and shrink use
 // the plan the scenario's profile draws for the seed, aimed by the seed's
-// fault-free baseline run (sim.DrawSwarmPlan), and run prints the swarm
+// fault-free baseline run (sim.DrawSwarmPlanOn), and run prints the swarm
 // configuration it was drawn from.
 //
 // # Engines
@@ -36,7 +36,9 @@
 // test environment, the default) or server (engine 2, a real SDK client
 // and worker against an in-process Temporal server). Plans are drawn from
 // engine 1's fault-free run on both, so a seed names the same plan on
-// each. Engine 2 keeps real histories: run -history DIR writes one file
+// each, except that on engine 2 it may add faults of the kinds only
+// engine 2 carries out (cache-eviction, workflow-task-failure,
+// workflow-task-timeout), after engine 1's. Engine 2 keeps real histories: run -history DIR writes one file
 // per workflow run (children and continue-as-new runs included), named
 // NN-WORKFLOWID-RUNID.json in the order the runs started, in the format
 // `temporal workflow show -o json` writes; run -json adds history_events

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/client"
 
@@ -208,5 +209,22 @@ func TestShrinkOnEngine2(t *testing.T) {
 	r := simrun(t, "shrink", sc.Name, "-seed", fmt.Sprint(seed), "-plan", plan, "-engine", "server", "-out", out).wantCode(t, 1)
 	if !strings.Contains(r.stdout, "shrunk 0 faults to 0") || !strings.Contains(r.stdout, "-engine server\n") {
 		t.Fatalf("want the failure shrunk on engine 2 with a repro line that says so:\n%s", r)
+	}
+}
+
+// TestRunRefusesReplayKindOnEngine1: a plan with cache-eviction runs on
+// engine 2 and is refused on engine 1 with exit 2 and one line naming the
+// kind, never a failing run.
+func TestRunRefusesReplayKindOnEngine1(t *testing.T) {
+	sc := lookup(t, "parallel-activities")
+	plan := filepath.Join(t.TempDir(), "evict.plan")
+	if err := os.WriteFile(plan, []byte(sim.Plan{Faults: []sim.Fault{{ID: 1, Kind: sim.CacheEviction, At: 45 * time.Second}}}.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	simrun(t, "run", sc.Name, "-seed", "1", "-plan", plan, "-engine", "server").wantCode(t, 0)
+	r := simrun(t, "run", sc.Name, "-seed", "1", "-plan", plan).wantCode(t, 2)
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "cannot carry out this fault kind: cache-eviction (this is a limit of the engine") || r.stdout != "" {
+		t.Fatalf("want one line naming cache-eviction, got %s", r)
 	}
 }

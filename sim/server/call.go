@@ -28,6 +28,8 @@ type call struct {
 	// held polls remember their queue and worker
 	queue    *taskQueue
 	instance string
+	// note is what a driver's pseudo-call does on the loop (task_faults.go).
+	note func(s *Server)
 }
 
 func (c *call) answer(resp proto.Message) {

@@ -43,6 +43,8 @@ func init() {
 		"UpdateWorkflowExecution":          handleUpdateWorkflowExecution,
 		"PollWorkflowExecutionUpdate":      handlePollWorkflowExecutionUpdate,
 		disconnectNote:                     handleDisconnect,
+		evictNote:                          handleNote,
+		taskFaultNote:                      handleNote,
 	}
 }
 

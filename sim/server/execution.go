@@ -34,6 +34,9 @@ type execution struct {
 	lastStarted int64 // started event id of the last completed workflow task
 	sticky      string
 	stickyWait  time.Duration
+	// evicted says the sticky cache dropped the run while a task ran: the
+	// task's completion gets no stickiness (task_faults.go).
+	evicted bool
 
 	activities      map[int64]*activity
 	timers          map[string]*userTimer

@@ -48,6 +48,10 @@ func handleRespondWorkflowTaskCompleted(s *Server, c *call) {
 		c.fail(unimplemented("command %s is not implemented", bad))
 		return
 	}
+	if f, ok := s.takeTaskFault(); ok {
+		s.faultCompletion(f, ex, wt, c, req.GetIdentity())
+		return
+	}
 	if (len(ex.buffered) > 0 || s.unansweredUpdates(ex, req.GetMessages())) && closesWorkflow(req.GetCommands()) {
 		// New events arrived while the worker decided to close: the server
 		// refuses the close so the workflow sees them first.
@@ -70,7 +74,9 @@ func handleRespondWorkflowTaskCompleted(s *Server, c *call) {
 	wt.cancelTimers()
 	ex.wft = nil
 	ex.lastStarted = wt.startedID
-	if sa := req.GetStickyAttributes(); sa != nil && sa.GetWorkerTaskQueue().GetName() != "" && !s.deadSticky[sa.GetWorkerTaskQueue().GetName()] {
+	if ex.evicted {
+		ex.evicted = false // the worker's cache dropped the run: no stickiness (task_faults.go)
+	} else if sa := req.GetStickyAttributes(); sa != nil && sa.GetWorkerTaskQueue().GetName() != "" && !s.deadSticky[sa.GetWorkerTaskQueue().GetName()] {
 		ex.sticky = sa.GetWorkerTaskQueue().GetName()
 		ex.stickyWait = sa.GetScheduleToStartTimeout().AsDuration()
 	}

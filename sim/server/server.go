@@ -34,6 +34,11 @@ type Options struct {
 	// that is the same every run (see Scheduled). It must not block or
 	// call the server.
 	OnScheduled func(Scheduled)
+	// OnTaskRetry, when set, is called on the server's loop for every
+	// workflow task scheduled as a retry (attempt 2 and up), with the
+	// step's time and the run's workflow id. It must not block or call the
+	// server.
+	OnTaskRetry func(at time.Time, workflowID string, attempt int32)
 	// OnWorkflowTaskFailed, when set, is called on the server's loop for
 	// every workflow task a worker fails (RespondWorkflowTaskFailed), after
 	// its WorkflowTaskFailed event is written. When it returns true the run
@@ -53,6 +58,8 @@ type Server struct {
 	settle time.Duration
 	// observe is Options.OnScheduled.
 	observe func(Scheduled)
+	// onRetry is Options.OnTaskRetry.
+	onRetry func(at time.Time, workflowID string, attempt int32)
 	// taskFailed is Options.OnWorkflowTaskFailed.
 	taskFailed func(WorkflowTaskFailure) bool
 
@@ -87,6 +94,8 @@ type Server struct {
 	protos   protocols // queries and updates (query.go, update.go)
 	// stickyPolls is when each sticky queue last saw its worker.
 	stickyPolls map[string]time.Time
+	// taskFaults are the armed workflow-task faults (task_faults.go).
+	taskFaults []pendingTaskFault
 }
 
 // Stats counts what the server did, for tests and benchmarks.
@@ -123,6 +132,7 @@ func New(opts *Options) *Server {
 		ns:         o.Namespace,
 		idSeed:     o.IDSeed,
 		observe:    o.OnScheduled,
+		onRetry:    o.OnTaskRetry,
 		taskFailed: o.OnWorkflowTaskFailed,
 		wake:       make(chan struct{}, 1),
 		stop:       make(chan struct{}),

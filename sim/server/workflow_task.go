@@ -52,6 +52,9 @@ func (ex *execution) scheduleWorkflowTask(attempt int32) {
 	ex.wft = wt
 	ex.wftNeeded = false
 	wt.enqueue()
+	if attempt > 1 && ex.s.onRetry != nil {
+		ex.s.onRetry(ex.s.now, ex.wfID, attempt)
+	}
 }
 
 // enqueue puts the task on the run's sticky queue if it has one (with the
@@ -160,6 +163,7 @@ func (ex *execution) endWorkflowTask(t enumspb.EventType, set func(*historypb.Hi
 	ex.wft.cancelTimers()
 	ex.wft = nil
 	ex.sticky = ""
+	ex.evicted = false
 	ex.flush()
 }
 

@@ -69,7 +69,7 @@ property is violated.`)
 	repro := a.repro(sc, seed.seed, *planFile)
 	return func(t *testing.T) int {
 		if *planFile == "" {
-			c, p, err := sim.DrawSwarmPlan(t, sc, seed.seed)
+			c, p, err := sim.DrawSwarmPlanOn(t, sc, seed.seed, a.engineName())
 			if err != nil {
 				fmt.Fprintf(a.stderr, "%s run: %s\n", a.cfg.Command, oneLine(err.Error()))
 				return exitUsage

@@ -42,7 +42,7 @@ Exits 2 when the seed does not fail.`)
 	}
 	return func(t *testing.T) int {
 		if *planFile == "" {
-			if _, plan, err = sim.DrawSwarmPlan(t, sc, seed.seed); err != nil {
+			if _, plan, err = sim.DrawSwarmPlanOn(t, sc, seed.seed, a.engineName()); err != nil {
 				fmt.Fprintf(a.stderr, "%s shrink: %s\n", a.cfg.Command, oneLine(err.Error()))
 				return exitUsage
 			}

@@ -206,7 +206,7 @@ func runUnit(t *testing.T, u unit, o swarmOpts, hooks swarmHooks) (seedResult, *
 	if u.plan != nil {
 		plan = *u.plan
 	} else {
-		cfg, plan, err = sim.DrawSwarmPlan(t, u.sc, u.seed)
+		cfg, plan, err = sim.DrawSwarmPlanOn(t, u.sc, u.seed, o.engine)
 		opts.Config = &cfg
 	}
 	res.config, res.plan = cfg, plan

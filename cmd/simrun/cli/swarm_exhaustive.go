@@ -54,7 +54,7 @@ func (o *swarmOpts) prepare(t *testing.T) error {
 		if err != nil {
 			return err
 		}
-		x := sc.Profile.Exhaustive(b)
+		x := sc.Profile.ForEngine(o.engine).Exhaustive(b)
 		o.ex.lists[sc.Name] = x
 		longest = max(longest, x.Len())
 	}
