@@ -80,7 +80,8 @@ func engine1Refuses(plan Plan) error {
 
 // ErrEngineLacksKind is matched (errors.Is) by the error Run returns when
 // the chosen engine cannot carry out a fault kind of the plan (engine 1
-// for deploy, engine 2 for kinds it does not run yet); the message names
+// for the kinds that need a worker that replays, engine 2 for kinds it
+// does not run yet); the message names
 // the fault and the kind. It is a limit of the engine, not a failure of
 // the scenario.
 var ErrEngineLacksKind = errors.New("the engine does not carry out this fault kind")
