@@ -105,8 +105,12 @@ func (t *queryTask) start(poll *call) {
 	ex, s := t.q.ex, t.q.ex.s
 	events := ex.events
 	if t.sticky && ex.lastStarted > 0 {
-		// The worker has the rest cached, as for a sticky workflow task.
-		events = ex.events[ex.lastStarted:]
+		// The worker has the run cached up to its last completed task, and a
+		// query waits while a task is pending: as the Temporal server does,
+		// a sticky query task carries no history. (SDK v1.51 replays a
+		// partial history up to PreviousStartedEventId, which the events
+		// after it never reach.)
+		events = nil
 	}
 	poll.answer(&workflowservice.PollWorkflowTaskQueueResponse{
 		TaskToken:                  t.q.token,
