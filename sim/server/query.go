@@ -11,9 +11,9 @@ import (
 )
 
 // Queries are answered by a worker through a query task (the "legacy"
-// query task of the real server): the workflow's history with the query
-// attached, on the run's sticky queue with the new events only, or on its
-// normal queue with the whole history. A query that arrives while the run
+// query task of the real server): on the run's sticky queue with no
+// history (the worker has the run cached), or on its normal queue with the
+// whole history. A query that arrives while the run
 // has a workflow task scheduled or running waits for that task to end, so
 // that, as a real server's consistent query does, it sees the events that
 // task delivers (see docs/architecture.md).
