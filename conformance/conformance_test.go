@@ -3,7 +3,6 @@ package conformance
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -36,8 +35,8 @@ func TestConformance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the conformance matrix runs a Temporal dev server for about two minutes; run it without -short")
 	}
-	version, srvFor := startServers(t)
-	rn := &Runner{Server: func(r Row) *realserver.Server { return srvFor[r.Kind] }}
+	srv := startServers(t)
+	rn := &Runner{Server: srv.server}
 	var rows []Row
 	for _, sc := range scenarios.Correct() {
 		scRows, base, err := rn.Rows(t, sc)
@@ -53,7 +52,7 @@ func TestConformance(t *testing.T) {
 	if err != nil && !*update {
 		t.Errorf("%s: %v; regenerate it with go test ./conformance -run TestConformance -update", tablePath, err)
 	}
-	results := runRows(t, rn, rows, last)
+	results := runRows(t, rn, srv, rows, last)
 	if slices.Contains(results, nil) {
 		return // a row could not run; its subtest says why
 	}
@@ -67,7 +66,7 @@ func TestConformance(t *testing.T) {
 		}
 	}
 	var doc bytes.Buffer
-	if err := WriteTable(&doc, results, version); err != nil {
+	if err := WriteTable(&doc, results, srv.version); err != nil {
 		t.Fatal(err)
 	}
 	if *update {
@@ -130,7 +129,7 @@ const parallelReruns = 3
 // causes shows at any speed. Each row then gets a subtest that fails on
 // what no known difference explains. The results hold each row once per
 // engine, engine 1 first.
-func runRows(t *testing.T, rn *Runner, rows []Row, last *lastTable) []*RowResult {
+func runRows(t *testing.T, rn *Runner, srv *devServers, rows []Row, last *lastTable) []*RowResult {
 	engine := make([][]EngineRun, len(rows))
 	for i, row := range rows {
 		if row.NotApplicable != "" {
@@ -144,7 +143,7 @@ func runRows(t *testing.T, rn *Runner, rows []Row, last *lastTable) []*RowResult
 	}
 	out := make([][]*RowResult, len(rows))
 	errs := make([]error, len(rows))
-	serverRuns(rn, rows, engine, out, errs, parallelRows)
+	serverRuns(rn, srv, rows, engine, out, errs, parallelRows)
 	slow := *rn
 	slow.Timeout = rerunSlowdown * max(rn.Timeout, time.Minute)
 	again := make([]Row, len(rows))
@@ -157,7 +156,7 @@ func runRows(t *testing.T, rn *Runner, rows []Row, last *lastTable) []*RowResult
 			again[i] = slower(row)
 		}
 	}
-	serverRuns(&slow, again, engine, out, errs, parallelReruns)
+	serverRuns(&slow, srv, again, engine, out, errs, parallelReruns)
 	var results []*RowResult
 	for i, row := range rows {
 		if row.NotApplicable != "" {
@@ -196,8 +195,9 @@ func firstOf(rs []*RowResult, j int) *RowResult {
 }
 
 // serverRuns runs the applicable rows on the server, n at a time, into
-// out and errs.
-func serverRuns(rn *Runner, rows []Row, engine [][]EngineRun, out [][]*RowResult, errs []error, n int) {
+// out and errs. A row whose run fails on a dev server that no longer
+// answers runs again on the one that replaces it (devServers.recover).
+func serverRuns(rn *Runner, srv *devServers, rows []Row, engine [][]EngineRun, out [][]*RowResult, errs []error, n int) {
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
 	for i, row := range rows {
@@ -207,7 +207,13 @@ func serverRuns(rn *Runner, rows []Row, engine [][]EngineRun, out [][]*RowResult
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			out[i], errs[i] = rn.RunServer(context.Background(), row, engine[i])
+			for try := 0; ; try++ {
+				gen := srv.generation()
+				out[i], errs[i] = rn.RunServer(context.Background(), row, engine[i])
+				if errs[i] == nil || try == maxRestarts || !srv.recover(gen) {
+					return
+				}
+			}
 		})
 	}
 	wg.Wait()
@@ -320,57 +326,4 @@ func planLine(p sim.Plan) string {
 		return "no faults"
 	}
 	return strings.ReplaceAll(s, "\n", "; ")
-}
-
-// startServers starts one dev server with a namespace per plan kind, so
-// that a scenario's rows, which share workflow ids, can run at once.
-func startServers(t *testing.T) (version string, byKind map[PlanKind]*realserver.Server) {
-	cli, err := findCLI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var args []string
-	for _, k := range PlanKinds() {
-		args = append(args, "--namespace", namespaceOf(k))
-	}
-	ctx := context.Background()
-	main, err := realserver.Start(ctx, realserver.ServerOptions{CLI: cli, ExtraArgs: args})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := main.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
-	byKind = map[PlanKind]*realserver.Server{}
-	for _, k := range PlanKinds() {
-		s, err := realserver.Start(ctx, realserver.ServerOptions{Address: main.Address(), Namespace: namespaceOf(k)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		byKind[k] = s
-	}
-	return main.Version(), byKind
-}
-
-func namespaceOf(k PlanKind) string { return "conformance-" + string(k) }
-
-// findCLI finds the temporal CLI: $TEMPORAL_CLI, the repository's
-// .tools/bin/temporal (where scripts/install-temporal-cli.sh puts it),
-// then temporal on PATH.
-func findCLI() (string, error) {
-	if p := os.Getenv("TEMPORAL_CLI"); p != "" {
-		return realserver.FindCLI(p)
-	}
-	local, _ := filepath.Abs(filepath.Join("..", ".tools", "bin", "temporal"))
-	if p, err := realserver.FindCLI(local); err == nil {
-		return p, nil
-	}
-	p, err := realserver.FindCLI("")
-	if errors.Is(err, realserver.ErrNoCLI) {
-		return "", errors.New("the conformance test needs the Temporal CLI dev server and found none: " +
-			"run scripts/install-temporal-cli.sh (it installs .tools/bin/temporal), or set TEMPORAL_CLI")
-	}
-	return p, err
 }

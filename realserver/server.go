@@ -188,6 +188,33 @@ func (s *Server) systemVersion(ctx context.Context) (string, error) {
 	return "Temporal server " + info.GetServerVersion(), nil
 }
 
+// Check reports whether the server answers, as Start's readiness check
+// does (its version, then its namespace), within ctx. For a dev server
+// this package started, a process that has exited is reported with its
+// exit status, and an error carries the server's last lines of output.
+func (s *Server) Check(ctx context.Context) error {
+	if s.cmd != nil {
+		select {
+		case <-s.exited:
+			return fmt.Errorf("the dev server at %s exited (%v); its last output:\n%s", s.addr, s.exitErr, s.lastLines())
+		default:
+		}
+	}
+	if _, err := s.systemVersion(ctx); err != nil {
+		if s.cmd != nil {
+			return fmt.Errorf("the dev server at %s does not answer: %w; its last output:\n%s", s.addr, err, s.lastLines())
+		}
+		return fmt.Errorf("the server at %s does not answer: %w", s.addr, err)
+	}
+	return nil
+}
+
+// lastLines is the end of the dev server's output, at most 20 lines.
+func (s *Server) lastLines() string {
+	lines := strings.Split(strings.TrimRight(s.out.String(), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-20):], "\n")
+}
+
 // Address is the server's frontend, HOST:PORT.
 func (s *Server) Address() string { return s.addr }
 

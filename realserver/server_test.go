@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -136,4 +137,36 @@ func TestServer(t *testing.T) {
 		t.Fatalf("the server must still run after Stop of its address: %v", err)
 	}
 	c.Close()
+}
+
+// TestCheck shows Check telling an answering server from one that has
+// exited and from an address where nothing answers.
+func TestCheck(t *testing.T) {
+	if _, err := FindCLI(""); err != nil {
+		t.Fatalf("%v\n(this test runs a dev server)", err)
+	}
+	ctx := context.Background()
+	srv, err := Start(ctx, ServerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Check(ctx); err != nil {
+		t.Errorf("Check of a running dev server: %v", err)
+	}
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Check(ctx); err == nil || !strings.Contains(err.Error(), "exited") {
+		t.Errorf("Check of a stopped dev server: %v, want an error saying it exited", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nobody := &Server{addr: fmt.Sprintf("127.0.0.1:%d", port), ns: "default"}
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := nobody.Check(cctx); err == nil || !strings.Contains(err.Error(), "does not answer") {
+		t.Errorf("Check of an address where nothing listens: %v, want an error saying it does not answer", err)
+	}
 }
