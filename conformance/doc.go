@@ -59,7 +59,8 @@
 // Engine 2 keeps real histories. For each scenario's fault-free row, the
 // event types of its histories in order (the first workflow run and the
 // children it started; ids, times, identities and task queues left out)
-// must equal the dev server's (shapes.go); a difference fails the row
+// must equal the dev server's (shapes.go), once the workflow task splits
+// that latency decides are merged (alignSplits); a difference fails the row
 // unless shapeExceptions lists the scenario with its reason. -update also
 // records the server's shapes in testdata/server-shapes.txt, and
 // TestEngine2ShapesAgainstRecorded holds engine 2 to them without a
