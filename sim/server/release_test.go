@@ -7,15 +7,17 @@ import (
 )
 
 // TestReleaseWakesPollsOneAtATime: the polls a step answers are not woken
-// by their answers but by release, in a canonical order (tasks before
-// empty answers, sticky queues before normal ones, then the order
-// answered), each once the bubble has settled from the last, so each
-// caller runs until it blocks before the next one wakes.
+// by their answers but by release, activity polls first, then workflow
+// polls in a canonical order (tasks before empty answers, sticky queues
+// before normal ones, then the order answered), each once the bubble has
+// settled from the last, so each caller runs until it blocks before the
+// next one wakes.
 func TestReleaseWakesPollsOneAtATime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := &Server{}
-		normal := &taskQueue{srv: s}
-		sticky := &taskQueue{srv: s, sticky: true}
+		normal := &taskQueue{srv: s, key: queueKey{workflowQueue, "q"}}
+		sticky := &taskQueue{srv: s, key: queueKey{workflowQueue, "host:sticky"}, sticky: true}
+		activities := &taskQueue{srv: s, key: queueKey{activityQueue, "q"}}
 		held := []struct {
 			name string
 			q    *taskQueue
@@ -25,6 +27,7 @@ func TestReleaseWakesPollsOneAtATime(t *testing.T) {
 			{"task-normal-1", normal, true},
 			{"empty-sticky", sticky, false},
 			{"task-sticky", sticky, true},
+			{"activity", activities, true},
 			{"task-normal-2", normal, true},
 		}
 		// Each caller, once woken, takes the next place in line, as a
@@ -52,7 +55,7 @@ func TestReleaseWakesPollsOneAtATime(t *testing.T) {
 		for n := range line {
 			got = append(got, n)
 		}
-		want := []string{"task-sticky", "task-normal-1", "task-normal-2", "empty-sticky", "empty-normal"}
+		want := []string{"activity", "task-sticky", "task-normal-1", "task-normal-2", "empty-sticky", "empty-normal"}
 		if !slices.Equal(got, want) {
 			t.Errorf("woken in order %v, want %v", got, want)
 		}
@@ -67,7 +70,7 @@ func TestReleaseWakesPollsOneAtATime(t *testing.T) {
 func TestAnswerOutsideAStepWakesAtOnce(t *testing.T) {
 	s := &Server{}
 	c := &call{name: "poll", done: make(chan struct{})}
-	s.hold(c, &taskQueue{srv: s}, true)
+	s.hold(c, &taskQueue{srv: s, key: queueKey{workflowQueue, "q"}}, true)
 	c.answer(nil)
 	select {
 	case <-c.done:

@@ -231,9 +231,10 @@ func (s *Server) enqueue(c *call) bool {
 // is due, at base time B; it lets the bubble run until every goroutine is
 // blocked, takes everything that arrived, fires the timers due by B in
 // (time, seq) order, and applies the calls in canonical order (never
-// arrival order), all stamped B. The polls it answered are then woken one
-// at a time in a canonical order (release.go), so the SDK's rate limiters
-// do not pick, by goroutine order, which task of an instant runs first.
+// arrival order), all stamped B. The workflow polls it answered are then
+// woken one at a time in a canonical order (release.go), so the SDK's rate
+// limiters do not pick, by goroutine order, which task of an instant runs
+// first.
 func (s *Server) loop() {
 	defer close(s.done)
 	t := time.NewTimer(time.Hour)
