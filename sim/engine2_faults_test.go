@@ -110,8 +110,9 @@ func attemptStart(r *sim.Result, key string, n int) (time.Duration, bool) {
 }
 
 // lateStart says whether engine 2 started, after the fault window closed,
-// an attempt engine 1 started inside it: every server round trip costs
-// engine 2 the server's settle window (1ms), so a call engine 1 makes at
+// an attempt engine 1 started inside it: the SDK's worker spaces its polls
+// 1ms apart (1,000 a second), which costs engine 2 up to 1ms per round
+// trip through a poll, so a call engine 1 makes at
 // the window's very end comes after it on engine 2, and faults that end
 // with the window (see faultMatcher.inWindow) do not hit it.
 func lateStart(m mark, ref, got *sim.Result, window time.Duration) bool {

@@ -23,7 +23,8 @@ func runProbe2(t *testing.T, in probeInput, plan string) *Result {
 }
 
 // settled says whether engine 2 has an event at want ms: later by at most
-// the server's settle window (1ms) per round trip, a few in a probe run.
+// the SDK's spacing between two polls (1ms) per round trip, a few in a
+// probe run.
 func settled(want, got int64) bool { return got >= want && got <= want+10 }
 
 // The tests below are faults_test.go's on engine 2, where the worker is

@@ -14,14 +14,6 @@ import (
 // during the run.
 var replayKinds = []sim.Kind{sim.CacheEviction, sim.WorkflowTaskFailure, sim.WorkflowTaskTimeout}
 
-// historyJitter are scenarios whose engine-2 histories differ between two
-// runs of one seed by microseconds in event times even without a fault
-// (schedule seeds 13 and 18 fault-free, before the replay kinds existed:
-// two workflow tasks that start together complete in goroutine order
-// through the SDK's task rate limiter). Their traces must still be the
-// same; their histories are not compared here.
-var historyJitter = map[string]bool{"schedule": true}
-
 // replayPlan aims one fault of kind k into the fault-free run of sc with
 // seed on engine 1: seeds spread it over the run, from 1/21 of its length
 // (seed 1) to 20/21 (seed 20), so it finds the workflow at every stage.
@@ -37,8 +29,7 @@ func replayPlan(t *testing.T, sc *sim.Scenario, seed sim.Seed, k sim.Kind, elaps
 // SIM_REPLAY_SEEDS), one fault aimed into the run. No property may fail
 // (the replay oracle included: 0 nondeterminism), each kind must fire
 // for some seed of each scenario, and a second run of each seed and plan
-// must give the same trace and histories, byte for byte (histories aside
-// for historyJitter's scenarios).
+// must give the same trace and histories, byte for byte.
 func TestEngine2ReplayKindsCatalogue(t *testing.T) {
 	seeds := sim.Seed(20)
 	if s, err := strconv.Atoi(os.Getenv("SIM_REPLAY_SEEDS")); err == nil && s > 0 {
@@ -80,7 +71,7 @@ func TestEngine2ReplayKindsCatalogue(t *testing.T) {
 					if a.TraceSHA256() != b.TraceSHA256() {
 						t.Errorf("seed %d, %s: traces differ at event %d", seed, plan.Faults[0], sim.FirstDifference(a.Events, b.Events))
 					}
-					if !historyJitter[sc.Name] && historySHA(t, a) != historySHA(t, b) {
+					if historySHA(t, a) != historySHA(t, b) {
 						t.Errorf("seed %d, %s: histories differ", seed, plan.Faults[0])
 					}
 				}

@@ -30,6 +30,9 @@ type call struct {
 	instance string
 	// note is what a driver's pseudo-call does on the loop (task_faults.go).
 	note func(s *Server)
+	// deferred is a poll answered at the end of a step: its caller is
+	// woken by Server.release, not by answer.
+	deferred bool
 }
 
 func (c *call) answer(resp proto.Message) {
@@ -38,7 +41,9 @@ func (c *call) answer(resp proto.Message) {
 	}
 	c.over = true
 	c.resp = resp
-	close(c.done)
+	if !c.deferred {
+		close(c.done)
+	}
 }
 
 func (c *call) fail(err error) {

@@ -67,15 +67,22 @@
 //
 // One goroutine, the loop, owns all state. A handler enqueues its call and
 // blocks. When a call arrives or a timer is due, the loop notes the time B,
-// lets the bubble run for a settle window (Options.Settle, 1ms by default)
-// and until every goroutine is durably blocked (synctest.Wait), then takes
-// everything that arrived, fires due timers in (time, sequence) order and
-// applies the calls sorted by a key built from their content (task token,
-// workflow id, queue name; never arrival order), stamping every event with
-// B. Tasks are handed to held polls only once the whole batch is applied,
-// so events of one instant (two activities completing together) share a
-// workflow task, as on a real server. Calls that arrive while a step runs
-// wait for the next one. Run ids and
+// lets the bubble run until every goroutine is durably blocked
+// (synctest.Wait), then takes everything that arrived, fires due timers in
+// (time, sequence) order and applies the calls sorted by a key built from
+// their content (task token, workflow id, queue name; never arrival order),
+// stamping every event with B. Tasks are handed to held polls only once the
+// whole batch is applied, so events of one instant (two activities
+// completing together) share a workflow task, as on a real server. Calls
+// that arrive while a step runs wait for the next one. The workflow polls
+// a step answered are woken one at a time, each once the bubble has
+// settled from the last, tasks before empty answers and sticky queues
+// before normal ones (activity polls all at once, before them): the SDK's
+// workflow worker passes every polled task (an empty answer too) through a
+// fixed rate limiter that starts the tasks of one instant 10us apart, and
+// spaces its polls 1ms apart, so pollers woken together would pick by
+// goroutine order which task starts first, and so when its completion
+// arrives and what time its step stamps. Run ids and
 // request ids come from a counter seeded by Options.IDSeed; the SDK's
 // random request ids and worker keys never reach a history, and its flag
 // lists (map order) are sorted. History hashes (HistorySHA256) are taken

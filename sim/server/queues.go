@@ -86,6 +86,7 @@ func (q *taskQueue) dispatch() {
 	for len(q.polls) > 0 && len(q.tasks) > 0 {
 		p := q.polls[0]
 		if p.ctx != nil && p.ctx.Err() != nil {
+			q.srv.hold(p, q, false)
 			q.unpark(p)
 			continue
 		}
@@ -96,6 +97,7 @@ func (q *taskQueue) dispatch() {
 		}
 		q.polls = q.polls[1:]
 		p.queue = nil
+		q.srv.hold(p, q, true)
 		t.start(p)
 	}
 	if len(q.tasks) == 0 {

@@ -24,11 +24,6 @@ type Options struct {
 	// IDSeed seeds the run ids and request ids the server hands out. Two
 	// servers with the same seed hand out the same ids in the same order.
 	IDSeed uint64
-	// Settle is the virtual time a step waits for more calls after the
-	// first one arrives; 1ms when zero, none when negative. It must exceed
-	// the spread the SDK's task rate limiter gives calls of one instant
-	// (10us per task); every answer comes this much virtual time later.
-	Settle time.Duration
 	// OnScheduled, when set, is called on the server's loop for every
 	// activity scheduled and every child workflow run started, in an order
 	// that is the same every run (see Scheduled). It must not block or
@@ -55,7 +50,6 @@ type Options struct {
 type Server struct {
 	ns     string
 	idSeed uint64
-	settle time.Duration
 	// observe is Options.OnScheduled.
 	observe func(Scheduled)
 	// onRetry is Options.OnTaskRetry.
@@ -89,6 +83,10 @@ type Server struct {
 	unsupported []string
 	stats       Stats
 	stepping    bool // a step is applying its batch: dispatch waits for its end
+	// collecting is set while a step hands tasks to polls; outbox holds
+	// those answers until release wakes their callers (release.go).
+	collecting bool
+	outbox     []heldAnswer
 	// timeouts lists the activity attempts the server timed out.
 	timeouts []AttemptTimeout
 	protos   protocols // queries and updates (query.go, update.go)
@@ -121,12 +119,6 @@ func New(opts *Options) *Server {
 	}
 	if o.Namespace == "" {
 		o.Namespace = "default"
-	}
-	switch {
-	case o.Settle == 0:
-		o.Settle = time.Millisecond
-	case o.Settle < 0:
-		o.Settle = 0
 	}
 	s := &Server{
 		ns:         o.Namespace,
@@ -236,12 +228,13 @@ func (s *Server) enqueue(c *call) bool {
 }
 
 // loop is the owner goroutine. A step starts when a call arrives or a timer
-// is due, at base time B; it lets the bubble run for the settle window and
-// until every goroutine is blocked, takes everything that arrived, fires the
-// timers due by B in (time, seq) order, and applies the calls in canonical
-// order (never arrival order), all stamped B. The window absorbs the SDK's
-// own per-task rate limiter, which releases tasks of one instant 10us apart
-// in an order that goroutine scheduling picks.
+// is due, at base time B; it lets the bubble run until every goroutine is
+// blocked, takes everything that arrived, fires the timers due by B in
+// (time, seq) order, and applies the calls in canonical order (never
+// arrival order), all stamped B. The workflow polls it answered are then
+// woken one at a time in a canonical order (release.go), so the SDK's rate
+// limiters do not pick, by goroutine order, which task of an instant runs
+// first.
 func (s *Server) loop() {
 	defer close(s.done)
 	t := time.NewTimer(time.Hour)
@@ -257,9 +250,6 @@ func (s *Server) loop() {
 			return
 		}
 		base := time.Now()
-		if s.settle > 0 {
-			time.Sleep(s.settle)
-		}
 		synctest.Wait()
 		select {
 		case <-s.wake:
@@ -272,7 +262,9 @@ func (s *Server) loop() {
 		s.state.Lock()
 		s.step(base, batch)
 		next, ok := s.timers.next()
+		out := s.takeOutbox()
 		s.state.Unlock()
+		release(out)
 		if ok {
 			t.Reset(time.Until(next))
 		} else {
@@ -298,9 +290,11 @@ func (s *Server) step(base time.Time, batch []*call) {
 	}
 	s.dispatchQueries()
 	s.stepping = false
+	s.collecting = true
 	for _, k := range s.sortedQueueKeys() {
 		s.queues[k].dispatch()
 	}
+	s.collecting = false
 }
 
 func (s *Server) apply(c *call) {
