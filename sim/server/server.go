@@ -170,7 +170,7 @@ func (s *Server) Handle(ctx context.Context, method string, req, reply any, _ *g
 	if im := immediate[name]; im != nil {
 		return s.answerNow(c, im, reply)
 	}
-	c.key = callKey(name, c.req)
+	c.setKey()
 	if !s.enqueue(c) {
 		return stopped(name)
 	}
