@@ -26,11 +26,13 @@ type call struct {
 	key     string
 	keyReq  proto.Message
 	keyTail *string
-	resp    proto.Message
-	err     error
-	done    chan struct{}
-	over    bool
-	target  *call // for cancelNote
+	// reply is the caller's response message; answer copies the answer
+	// into it.
+	reply  proto.Message
+	err    error
+	done   chan struct{}
+	over   bool
+	target *call // for cancelNote
 	// held polls remember their queue and worker
 	queue    *taskQueue
 	instance string
@@ -38,12 +40,19 @@ type call struct {
 	note func(s *Server)
 }
 
+// answer ends the call with resp, copied into the caller's reply: the
+// caller gets its own messages, never the server's history events, which
+// the SDK's payload visitors rewrite in place. The copy is made here, on
+// the loop (or a heartbeat's own goroutine) whose stack has long grown,
+// rather than on the SDK's fresh per-poll goroutine after the answer.
 func (c *call) answer(resp proto.Message) {
 	if c.over {
 		return
 	}
 	c.over = true
-	c.resp = resp
+	if resp != nil && c.reply != nil {
+		proto.Merge(c.reply, resp)
+	}
 	close(c.done)
 }
 
