@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -77,4 +78,37 @@ func fullKeyEager(c *call) string {
 		return c.key
 	}
 	return c.key + contentKey(c.keyReq)
+}
+
+// TestIDsAndTokensKeepTheirLayout: newID and token.bytes, written without
+// fmt, give the bytes the fmt formats gave (run ids, request ids and task
+// tokens reach histories), and parseToken reads tokens back and refuses
+// malformed ones.
+func TestIDsAndTokensKeepTheirLayout(t *testing.T) {
+	for _, seed := range []uint64{0, 1, 42, 1<<63 + 12345} {
+		s := &Server{idSeed: seed}
+		for n := uint64(1); n <= 200; n++ {
+			a := mix(seed ^ mix(n))
+			b := mix(a ^ 0x9e3779b97f4a7c15)
+			want := fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", a>>32, (a>>16)&0xffff, a&0xfff, b>>52, b&0xffffffffffff)
+			if got := s.newID(); got != want {
+				t.Fatalf("seed %d id %d: %s, want %s", seed, n, got, want)
+			}
+		}
+	}
+	for _, tk := range []token{{'w', "run-1", 5, 1}, {'a', "", 0, 0}, {'a', "x", -3, 2147483647}, {'w', "9e37-79b9", 1 << 40, -1}} {
+		want := fmt.Appendf(nil, "%c|%s|%d|%d", tk.kind, tk.runID, tk.sched, tk.attempt)
+		got := tk.bytes()
+		if string(got) != string(want) {
+			t.Fatalf("token %+v: %q, want %q", tk, got, want)
+		}
+		if back, ok := parseToken(got); !ok || back != tk {
+			t.Fatalf("parseToken(%q) = %+v, %v", got, back, ok)
+		}
+	}
+	for _, bad := range []string{"", "w|r|1", "w|r|1|2|3", "ww|r|1|2", "|r|1|2", "w|r|x|2", "w|r|1|99999999999", "w|r|1|"} {
+		if tk, ok := parseToken([]byte(bad)); ok {
+			t.Fatalf("parseToken(%q) accepted: %+v", bad, tk)
+		}
+	}
 }
