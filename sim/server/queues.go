@@ -2,7 +2,6 @@ package server
 
 import (
 	"cmp"
-	"fmt"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"slices"
@@ -144,20 +143,32 @@ type token struct {
 }
 
 func (t token) bytes() []byte {
-	return fmt.Appendf(nil, "%c|%s|%d|%d", t.kind, t.runID, t.sched, t.attempt)
+	b := make([]byte, 0, 3+len(t.runID)+24)
+	b = append(b, t.kind, '|')
+	b = append(b, t.runID...)
+	b = append(b, '|')
+	b = strconv.AppendInt(b, t.sched, 10)
+	b = append(b, '|')
+	return strconv.AppendInt(b, int64(t.attempt), 10)
 }
 
 func parseToken(b []byte) (token, bool) {
-	parts := strings.Split(string(b), "|")
-	if len(parts) != 4 || len(parts[0]) != 1 {
+	s := string(b)
+	if strings.Count(s, "|") != 3 {
 		return token{}, false
 	}
-	sched, err1 := strconv.ParseInt(parts[2], 10, 64)
-	att, err2 := strconv.ParseInt(parts[3], 10, 32)
+	kind, rest, _ := strings.Cut(s, "|")
+	runID, rest, _ := strings.Cut(rest, "|")
+	sched, att, _ := strings.Cut(rest, "|")
+	if len(kind) != 1 {
+		return token{}, false
+	}
+	n, err1 := strconv.ParseInt(sched, 10, 64)
+	a, err2 := strconv.ParseInt(att, 10, 32)
 	if err1 != nil || err2 != nil {
 		return token{}, false
 	}
-	return token{kind: parts[0][0], runID: parts[1], sched: sched, attempt: int32(att)}, true
+	return token{kind: kind[0], runID: runID, sched: n, attempt: int32(a)}, true
 }
 
 // newID returns the next server id: a UUID-shaped string derived from the
@@ -166,7 +177,27 @@ func (s *Server) newID() string {
 	s.ids++
 	a := mix(s.idSeed ^ mix(s.ids))
 	b := mix(a ^ 0x9e3779b97f4a7c15)
-	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", a>>32, (a>>16)&0xffff, a&0xfff, b>>52, b&0xffffffffffff)
+	// The layout of fmt's "%08x-%04x-4%03x-8%03x-%012x", written by hand:
+	// newID runs for every workflow task and activity attempt.
+	id := make([]byte, 0, 36)
+	id = appendHex(id, a>>32, 8)
+	id = append(id, '-')
+	id = appendHex(id, (a>>16)&0xffff, 4)
+	id = append(id, '-', '4')
+	id = appendHex(id, a&0xfff, 3)
+	id = append(id, '-', '8')
+	id = appendHex(id, b>>52, 3)
+	id = append(id, '-')
+	id = appendHex(id, b&0xffffffffffff, 12)
+	return string(id)
+}
+
+// appendHex appends the low 4*digits bits of v as lower-case hex digits.
+func appendHex(b []byte, v uint64, digits int) []byte {
+	for i := digits - 1; i >= 0; i-- {
+		b = append(b, "0123456789abcdef"[(v>>(4*uint(i)))&0xf])
+	}
+	return b
 }
 
 func mix(z uint64) uint64 {

@@ -158,11 +158,12 @@ func (s *Server) Handle(ctx context.Context, method string, req, reply any, _ *g
 	if !ok || (handlers[name] == nil && immediate[name] == nil) {
 		return status.Errorf(codes.Unimplemented, "temporalsim server: method %s is not implemented", method)
 	}
-	c := &call{ctx: ctx, name: name, req: req.(proto.Message), done: make(chan struct{})}
+	c := &call{ctx: ctx, name: name, req: req.(proto.Message), reply: reply.(proto.Message), done: make(chan struct{})}
+	proto.Reset(c.reply)
 	if im := immediate[name]; im != nil {
-		return s.answerNow(c, im, reply)
+		return s.answerNow(c, im)
 	}
-	c.key = callKey(name, c.req)
+	c.setKey()
 	if !s.enqueue(c) {
 		return stopped(name)
 	}
@@ -179,14 +180,14 @@ func (s *Server) Handle(ctx context.Context, method string, req, reply any, _ *g
 		}
 		<-c.done
 	}
-	return c.result(reply)
+	return c.err
 }
 
 // answerNow handles a call on the caller's goroutine. Heartbeats need it:
 // the SDK holds a lock across the heartbeat RPC that the activity's own
 // goroutine may be waiting for, a wait synctest.Wait cannot see past, so a
 // heartbeat held for the loop's quiescence would never be answered.
-func (s *Server) answerNow(c *call, h func(*Server, *call, time.Time), reply any) error {
+func (s *Server) answerNow(c *call, h func(*Server, *call, time.Time)) error {
 	s.mu.Lock()
 	closed := s.closed
 	s.mu.Unlock()
@@ -197,19 +198,7 @@ func (s *Server) answerNow(c *call, h func(*Server, *call, time.Time), reply any
 	s.stats.Calls++
 	h(s, c, time.Now())
 	s.state.Unlock()
-	return c.result(reply)
-}
-
-func (c *call) result(reply any) error {
-	if c.err != nil {
-		return c.err
-	}
-	m := reply.(proto.Message)
-	proto.Reset(m)
-	if c.resp != nil {
-		proto.Merge(m, c.resp)
-	}
-	return nil
+	return c.err
 }
 
 func (s *Server) enqueue(c *call) bool {
