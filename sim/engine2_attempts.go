@@ -67,7 +67,7 @@ func (o *attemptObserver) InterceptActivity(_ context.Context, next interceptor.
 }
 
 func (o *attemptObserver) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
-	return &observerWorkflow{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, o: o}
+	return stackWorkflow(&observerWorkflow{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, o: o})
 }
 
 type observerActivity struct {
@@ -149,7 +149,7 @@ type observerWorkflow struct {
 }
 
 func (w *observerWorkflow) Init(outbound interceptor.WorkflowOutboundInterceptor) error {
-	return w.Next.Init(&observerOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound}, o: w.o})
+	return w.Next.Init(stackOutbound(&observerOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound}, o: w.o}))
 }
 
 type observerOutbound struct {

@@ -12,6 +12,8 @@ import (
 	"unicode"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/workflow"
 
 	commandpb "go.temporal.io/api/command/v1"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -54,6 +56,7 @@ type e2stacks struct {
 	mu     sync.Mutex
 	acts   map[string]string      // activity task token -> stack, shaped as the SDK shapes it
 	locals map[string][]heldStack // run id + "/" + activity type -> local activity panics
+	coros  map[string]heldStack   // run id -> its workflow code's latest panic
 	runs   map[string]string      // workflow task token -> run id
 }
 
@@ -62,11 +65,13 @@ type e2stacks struct {
 type heldStack struct{ id, msg, stack string }
 
 func newE2Stacks() *e2stacks {
-	return &e2stacks{acts: map[string]string{}, locals: map[string][]heldStack{}, runs: map[string]string{}}
+	return &e2stacks{acts: map[string]string{}, locals: map[string][]heldStack{}, coros: map[string]heldStack{}, runs: map[string]string{}}
 }
 
-// ownStacks turns the substitution off for tests that compare with the
-// SDK's own text; stacksReplaced counts substitutions, for tests.
+// ownStacks off makes engine 2 leave the SDK's stacks as they were before
+// it captured its own (no substitution, no deferred recover around
+// workflow code), for tests that compare with the SDK's own text;
+// stacksReplaced counts substitutions, for tests.
 var (
 	ownStacks      atomic.Bool
 	stacksReplaced atomic.Int64
@@ -78,17 +83,22 @@ func init() { ownStacks.Store(true) }
 // there, as the SDK cuts it.
 const maxStack = 1024 * 1024
 
+// callerOf is the function that called the caller of callerOf's caller.
+func callerOf() string {
+	var pc [1]uintptr
+	if runtime.Callers(3, pc[:]) == 0 {
+		return ""
+	}
+	fn, _ := runtime.CallersFrames(pc[:]).Next()
+	return fn.Function
+}
+
 // activityPanic captures the stack of an activity attempt's panic p and
 // returns p. It must be called straight from the deferred function that
 // recovered p, on the panicking goroutine, in the re-panic's expression:
 // the SDK's text starts at that function's frame, at that line.
 func (s *e2stacks) activityPanic(info activity.Info, p any) any {
-	var pc [1]uintptr
-	if runtime.Callers(2, pc[:]) == 0 {
-		return p
-	}
-	fn, _ := runtime.CallersFrames(pc[:]).Next()
-	stack, ok := sdkShaped(ownStack(), fn.Function)
+	stack, ok := sdkShaped(ownStack(), callerOf())
 	if !ok {
 		return p
 	}
@@ -108,6 +118,100 @@ func (s *e2stacks) activityPanic(info activity.Info, p any) any {
 		s.acts[string(info.TaskToken)] = stack
 	}
 	return p
+}
+
+// workflowPanic captures the stack of a panic p of run's workflow code,
+// on its coroutine, and returns p. It must be called straight from the
+// deferred function that recovered p, in the re-panic's expression; that
+// function is a literal in the e2stack interceptor's method that called
+// the workflow code (or in the function literal it wraps a coroutine's
+// function in). A panic that a capture further in already took is left
+// to it.
+func (s *e2stacks) workflowPanic(run string, p any) any {
+	stack, ok := sdkCoroutineShaped(ownStack(), callerOf())
+	if !ok {
+		return p
+	}
+	// The first panic in a workflow task ends it: the latest is the one
+	// the task's report carries.
+	s.mu.Lock()
+	s.coros[run] = heldStack{msg: fmt.Sprintf("%v", p), stack: stack}
+	s.mu.Unlock()
+	return p
+}
+
+// sdkCoroutineShaped is stack as the SDK's getStackTrace(name, "panic",
+// 4) would have written it, without the top line, had the engine's
+// deferred function fn and the function that deferred it not been
+// there: the frames below fn's panic, without the frame of the function
+// fn is a literal in and the two bottom frames (the coroutine's start).
+func sdkCoroutineShaped(stack, fn string) (string, bool) {
+	lines := strings.Split(strings.TrimRightFunc(stack, unicode.IsSpace), "\n")
+	i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, fn+"(") })
+	dot := strings.LastIndex(fn, ".")
+	if i < 0 || i+4 > len(lines) || !strings.HasPrefix(lines[i+2], "panic(") || dot < 0 {
+		return "", false
+	}
+	lines = lines[i+4:]
+	if pkg, _, ok := strings.Cut(fn, ".(*e2stack"); ok {
+		for k := 0; k+2 < len(lines); k++ {
+			if strings.HasPrefix(lines[k], pkg+".(*e2stack") && strings.HasPrefix(lines[k+2], "panic(") {
+				return "", false // a capture further in took this panic's stack
+			}
+		}
+	}
+	j := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, fn[:dot]+"(") })
+	if j < 0 || j+2+4 > len(lines) {
+		return "", false
+	}
+	lines = append(lines[:j:j], lines[j+2:]...)
+	return strings.Join(lines[:len(lines)-4], "\n"), true
+}
+
+// e2stackWorkflow and e2stackOutbound capture the stacks of workflow
+// code's panics: the outbound Go wraps the function of every coroutine the
+// workflow starts, its root coroutine's too (the SDK starts that one
+// through Go); an update handler runs in a coroutine of its own that the
+// SDK starts directly. With ownStacks off they are not installed, so
+// the SDK's stacks have no frame of theirs.
+type e2stackWorkflow struct{ *observerWorkflow }
+
+type e2stackOutbound struct{ *observerOutbound }
+
+func stackWorkflow(w *observerWorkflow) interceptor.WorkflowInboundInterceptor {
+	if !ownStacks.Load() {
+		return w
+	}
+	return &e2stackWorkflow{w}
+}
+
+func stackOutbound(w *observerOutbound) interceptor.WorkflowOutboundInterceptor {
+	if !ownStacks.Load() {
+		return w
+	}
+	return &e2stackOutbound{w}
+}
+
+func (w *e2stackWorkflow) ExecuteUpdate(ctx workflow.Context, in *interceptor.UpdateInput) (any, error) {
+	run := workflow.GetInfo(ctx).WorkflowExecution.RunID
+	defer func() {
+		if p := recover(); p != nil {
+			panic(w.o.stacks.workflowPanic(run, p))
+		}
+	}()
+	return w.Next.ExecuteUpdate(ctx, in)
+}
+
+func (w *e2stackOutbound) Go(ctx workflow.Context, name string, f func(ctx workflow.Context)) workflow.Context {
+	run := workflow.GetInfo(ctx).WorkflowExecution.RunID
+	return w.Next.Go(ctx, name, func(ctx workflow.Context) {
+		defer func() {
+			if p := recover(); p != nil {
+				panic(w.o.stacks.workflowPanic(run, p))
+			}
+		}()
+		f(ctx)
+	})
 }
 
 // ownStack is the calling goroutine's stack, in a buffer of its own.
@@ -145,18 +249,22 @@ func (s *e2stacks) intercept(ctx context.Context, method string, req, reply any,
 	case *workflowservice.RespondActivityTaskFailedByIdRequest:
 		canonicalFailure(r.GetFailure())
 	case *workflowservice.RespondWorkflowTaskFailedRequest:
-		s.forget(r.GetTaskToken())
+		s.coroutineReport(s.forget(r.GetTaskToken()), r.GetFailure())
 		canonicalFailure(r.GetFailure())
 	case *workflowservice.RespondWorkflowTaskCompletedRequest:
 		run := s.forget(r.GetTaskToken())
 		for _, c := range r.GetCommands() {
-			if c.GetCommandType() == enumspb.COMMAND_TYPE_RECORD_MARKER {
+			switch c.GetCommandType() {
+			case enumspb.COMMAND_TYPE_RECORD_MARKER:
 				s.localReport(run, c.GetRecordMarkerCommandAttributes().GetFailure())
+			case enumspb.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
+				s.coroutineReport(run, c.GetFailWorkflowExecutionCommandAttributes().GetFailure())
 			}
 			if failureCommands[c.GetCommandType()] {
 				canonicalFailures(c)
 			}
 		}
+		s.coroutineReport(run, nil) // whatever the task's commands, its held panic goes
 	}
 	err := invoker(ctx, method, req, reply, cc, opts...)
 	if err == nil {
@@ -168,6 +276,22 @@ func (s *e2stacks) intercept(ctx context.Context, method string, req, reply any,
 		}
 	}
 	return err
+}
+
+// coroutineReport puts the stack captured for run's workflow code panic
+// in place of the SDK's in the workflow task's failure f (the panic
+// policy BlockWorkflow) or the workflow's (FailWorkflow); the panic
+// belongs to this task, so it is dropped either way.
+func (s *e2stacks) coroutineReport(run string, f *failurepb.Failure) {
+	s.mu.Lock()
+	h, ok := s.coros[run]
+	delete(s.coros, run)
+	s.mu.Unlock()
+	top, panicked := sdkTop(f, "coroutine ")
+	if ok && panicked && h.msg == f.GetMessage() && ownStacks.Load() {
+		f.StackTrace = top + "\n" + h.stack
+		stacksReplaced.Add(1)
+	}
 }
 
 // canonicalStacks canonicalises the stacks in a worker's report without

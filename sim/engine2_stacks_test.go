@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -173,19 +174,17 @@ func panicOnce(ctx context.Context) (string, error) {
 	return "ok", nil
 }
 
-// localPanicScenario runs two local activities that panic on their first
-// two attempts, and have two: their markers carry the second panic.
+// localPanicScenario runs two local activities, one after the other, that
+// panic on their first two attempts, and have two: their markers carry
+// the second panic.
 func localPanicScenario() *Scenario {
 	wf := func(ctx workflow.Context) (string, error) {
 		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 			StartToCloseTimeout: time.Minute, RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 2}})
-		a, b := workflow.ExecuteLocalActivity(lctx, "panicOnce"), workflow.ExecuteLocalActivity(lctx, "panicOnce")
 		var s, u string
-		ea, eb := a.Get(ctx, &s), b.Get(ctx, &u)
-		if ea != nil {
-			return "", ea
-		}
-		return s + u, eb
+		ea := workflow.ExecuteLocalActivity(lctx, "panicOnce").Get(ctx, &s)
+		eb := workflow.ExecuteLocalActivity(lctx, "panicOnce").Get(ctx, &u)
+		return s + u, errors.Join(ea, eb)
 	}
 	return &Scenario{Name: "local-panic", Profile: Profile{Window: time.Minute},
 		Setup: func(w *World) Case {
@@ -195,9 +194,31 @@ func localPanicScenario() *Scenario {
 		}}
 }
 
+// workflowPanicScenario's workflow code panics where panicIn says: in its
+// root coroutine or in one it starts.
+func workflowPanicScenario(panicIn string) *Scenario {
+	wf := func(ctx workflow.Context) (string, error) {
+		if panicIn == "root" {
+			userActivity(1)
+		}
+		done := false
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			userActivity(1)
+			done = true
+		})
+		return "", workflow.Await(ctx, func() bool { return done })
+	}
+	return &Scenario{Name: "workflow-panic", Profile: Profile{Window: time.Minute},
+		Setup: func(w *World) Case {
+			w.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: "workflowPanic"})
+			return Case{Workflow: "workflowPanic"}
+		}}
+}
+
 // Without a concurrent panic the SDK's text is intact: the histories with
 // engine 2's own stacks are the same bytes as with the SDK's, for an
-// activity's and for local activities' panics.
+// activity's and for local activities' panics, and for workflow code's in
+// its root coroutine and in one it started.
 func TestEngine2OwnStacksAreTheSDKs(t *testing.T) {
 	in := defaultProbe
 	shas := func(r *Result) string {
@@ -221,7 +242,16 @@ func TestEngine2OwnStacksAreTheSDKs(t *testing.T) {
 			return r
 		},
 	}
-	for _, name := range []string{"activity", "local"} {
+	for _, in := range []string{"root", "coroutine"} {
+		runs[in] = func() *Result {
+			r, err := Run(t, workflowPanicScenario(in), 1, Plan{}, &Options{Engine: EngineServer})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+	}
+	for _, name := range []string{"activity", "local", "root", "coroutine"} {
 		before := stacksReplaced.Load()
 		own := runs[name]()
 		replaced := stacksReplaced.Load() - before
