@@ -33,12 +33,13 @@ import (
 //   - The SDK (v1.50) captures every panic's stack into one package-level
 //     buffer without a lock (getStackTraceRaw), so two panics at the same
 //     moment in one process (engine 2 runs bubbles in parallel) can garble
-//     each other's text. Engine 2 therefore captures an activity's or a
-//     local activity's panic stack itself, on the panicking goroutine, in
-//     the attempt observer's deferred recover (which re-panics with the
-//     same value, so the SDK handles the panic as before), shapes it as
-//     the SDK does (the frames from that deferred function down), and puts
-//     it in place of the SDK's text, after the SDK's own top line.
+//     each other's text. Engine 2 therefore captures the stacks that reach
+//     histories itself, on the panicking goroutine, in a buffer of its
+//     own: an activity's or a local activity's in the attempt observer's
+//     deferred recover, workflow code's in the e2stack interceptors'
+//     (each re-panics with the same value, so the SDK handles the panic
+//     as before). It shapes each as the SDK would have, and puts it in
+//     place of the SDK's text, after the SDK's own top line.
 //   - canonicalFailure then blanks the run-specific numbers; function
 //     names, files and lines stay. It also leaves out the frames below the
 //     lowest frame of code outside the SDK: they are the SDK's task
@@ -46,9 +47,10 @@ import (
 //     load the SDK runs an activity's first attempt on its eager-dispatch
 //     goroutine in one run and on its poll-dispatch goroutine in the next).
 //
-// Workflow-code panics (a coroutine's PanicError), update validator,
-// query handler and workflow task panics keep the SDK's text
-// (docs/architecture.md says which stacks can still be garbled).
+// The SDK's own workflow-task panics (its event handling, e.g. a
+// nondeterminism panic), a potential-deadlock report and an ambiguous
+// local activity keep the SDK's text (docs/architecture.md says which
+// stacks can still be garbled, and why).
 
 // e2stacks holds the panic stacks engine 2 captured in one run until the
 // worker's report of the panic passes its client interceptor.
@@ -102,12 +104,13 @@ func (s *e2stacks) activityPanic(info activity.Info, p any) any {
 	if !ok {
 		return p
 	}
+	msg := fmt.Sprintf("%v", p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if info.IsLocalActivity {
 		// A later attempt's panic is the one its marker will carry.
 		k := info.WorkflowExecution.RunID + "/" + info.ActivityType.Name
-		h := heldStack{id: info.ActivityID, msg: fmt.Sprintf("%v", p), stack: stack}
+		h := heldStack{id: info.ActivityID, msg: msg, stack: stack}
 		i := slices.IndexFunc(s.locals[k], func(o heldStack) bool { return o.id == h.id })
 		if i < 0 {
 			s.locals[k] = append(s.locals[k], h)
@@ -134,8 +137,9 @@ func (s *e2stacks) workflowPanic(run string, p any) any {
 	}
 	// The first panic in a workflow task ends it: the latest is the one
 	// the task's report carries.
+	msg := fmt.Sprintf("%v", p)
 	s.mu.Lock()
-	s.coros[run] = heldStack{msg: fmt.Sprintf("%v", p), stack: stack}
+	s.coros[run] = heldStack{msg: msg, stack: stack}
 	s.mu.Unlock()
 	return p
 }
@@ -292,12 +296,6 @@ func (s *e2stacks) coroutineReport(run string, f *failurepb.Failure) {
 		f.StackTrace = top + "\n" + h.stack
 		stacksReplaced.Add(1)
 	}
-}
-
-// canonicalStacks canonicalises the stacks in a worker's report without
-// putting captured stacks in place (tests).
-func canonicalStacks(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-	return newE2Stacks().intercept(ctx, method, req, reply, cc, invoker, opts...)
 }
 
 func (s *e2stacks) note(token []byte, run string) {

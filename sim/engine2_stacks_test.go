@@ -267,3 +267,32 @@ func TestEngine2OwnStacksAreTheSDKs(t *testing.T) {
 		t.Logf("%s: %d stacks replaced, histories alike", name, replaced)
 	}
 }
+
+// A workflow task's failure gets its run's captured coroutine stack when
+// the messages agree, and keeps the SDK's text when they do not; either
+// way the held stack goes with the task.
+func TestOwnCoroutineStackReplacesTheTasks(t *testing.T) {
+	const held = "main.work()\n\t/src/main.go:12 +0x1d"
+	for _, c := range []struct{ msg, want string }{
+		{"boom", "coroutine root [panic]:\n" + canonicalText(held)},
+		{"other", "coroutine root [panic]:\n\t/usr/local/go/src/re"},
+	} {
+		s := newE2Stacks()
+		s.note([]byte("wft"), "run")
+		s.coros["run"] = heldStack{msg: "boom", stack: held}
+		f := &failurepb.Failure{Message: c.msg, StackTrace: "coroutine root [panic]:\n\t/usr/local/go/src/re", FailureInfo: &failurepb.Failure_ApplicationFailureInfo{
+			ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{Type: "PanicError"}}}
+		err := s.intercept(context.Background(), "m", &workflowservice.RespondWorkflowTaskFailedRequest{TaskToken: []byte("wft"), Failure: f},
+			&workflowservice.RespondWorkflowTaskFailedResponse{}, nil,
+			func(context.Context, string, any, any, *grpc.ClientConn, ...grpc.CallOption) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.StackTrace != c.want {
+			t.Errorf("message %q: stack %q, want %q", c.msg, f.StackTrace, c.want)
+		}
+		if len(s.coros) != 0 || len(s.runs) != 0 {
+			t.Errorf("message %q: held %d coroutine stacks and %d tasks after the report", c.msg, len(s.coros), len(s.runs))
+		}
+	}
+}
