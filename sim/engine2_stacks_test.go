@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -293,6 +295,39 @@ func TestOwnCoroutineStackReplacesTheTasks(t *testing.T) {
 		}
 		if len(s.coros) != 0 || len(s.runs) != 0 {
 			t.Errorf("message %q: held %d coroutine stacks and %d tasks after the report", c.msg, len(s.coros), len(s.runs))
+		}
+	}
+}
+
+// Panics at the same moment keep their own stacks: each capture has the
+// depth its goroutine panicked at. (The SDK's shared buffer cannot be
+// reached from here, so no test makes its text collide.)
+func TestOwnStacksOfConcurrentPanics(t *testing.T) {
+	s := newE2Stacks()
+	const n = 64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			defer func() { _ = recover() }()
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						panic(s.activityPanic(activity.Info{TaskToken: []byte(strconv.Itoa(i))}, p))
+					}
+				}()
+				userActivity(i % 16)
+			}()
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i := range n {
+		st := s.acts[strconv.Itoa(i)]
+		// userActivity(d) shows d+1 frames, each a function line and a file line.
+		if got := strings.Count(st, "sim.userActivity("); got != i%16+1 {
+			t.Errorf("panic %d: %d userActivity frames, want %d:\n%s", i, got, i%16+1, st)
 		}
 	}
 }
