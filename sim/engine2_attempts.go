@@ -49,9 +49,9 @@ type attemptObserver struct {
 	locals     []observedLocal
 	calls      map[string]int // wf + "/" + type -> local calls made
 	seqs       map[string]int // wf -> local calls made
-	// tokens, latest and asyncEnds serve async completion
-	// (engine2_complete.go): attempt ids by task token and by activity,
-	// and how completers ended attempts.
+	// tokens, latest and asyncEnds serve async completion (engine2_complete.go):
+	// attempt ids by task token and by activity, and how completers ended attempts.
+	stacks    *e2stacks // panic stacks taken on the panicking goroutine (engine2_stacks.go)
 	tokens    map[string]string
 	latest    map[string]string
 	asyncEnds map[string]asyncEnd
@@ -59,7 +59,7 @@ type attemptObserver struct {
 
 func newAttemptObserver(origin time.Time) *attemptObserver {
 	return &attemptObserver{origin: origin, calls: map[string]int{}, seqs: map[string]int{}, heartbeats: map[string][]time.Time{},
-		tokens: map[string]string{}, latest: map[string]string{}, asyncEnds: map[string]asyncEnd{}}
+		tokens: map[string]string{}, latest: map[string]string{}, asyncEnds: map[string]asyncEnd{}, stacks: newE2Stacks()}
 }
 
 func (o *attemptObserver) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
@@ -67,7 +67,7 @@ func (o *attemptObserver) InterceptActivity(_ context.Context, next interceptor.
 }
 
 func (o *attemptObserver) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
-	return &observerWorkflow{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, o: o}
+	return stackWorkflow(&observerWorkflow{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, o: o})
 }
 
 type observerActivity struct {
@@ -94,7 +94,7 @@ func (a *observerActivity) ExecuteActivity(ctx context.Context, in *interceptor.
 		a.o.attempts = append(a.o.attempts, rec)
 		a.o.mu.Unlock()
 		if p != nil {
-			panic(p)
+			panic(a.o.stacks.activityPanic(info, p))
 		}
 	}()
 	return a.Next.ExecuteActivity(ctx, in)
@@ -149,7 +149,7 @@ type observerWorkflow struct {
 }
 
 func (w *observerWorkflow) Init(outbound interceptor.WorkflowOutboundInterceptor) error {
-	return w.Next.Init(&observerOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound}, o: w.o})
+	return w.Next.Init(stackOutbound(&observerOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound}, o: w.o}))
 }
 
 type observerOutbound struct {

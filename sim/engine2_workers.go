@@ -101,14 +101,14 @@ func (r *engine2Run) startWorker() error {
 var errCrashed = status.Error(codes.Canceled, "temporalsim: the worker crashed; its calls no longer reach the server")
 
 // dialChain is the driver's interceptors: the server's, behind the crash
-// cut when the plan has a crash (canonicalStacks: engine2_faults.go).
+// cut when the plan has a crash (the stack rewriter: engine2_stacks.go).
 func (r *engine2Run) dialChain() []grpc.UnaryClientInterceptor {
 	for _, f := range r.w.plan.Faults {
 		if f.Kind == WorkerCrash {
-			return []grpc.UnaryClientInterceptor{canonicalStacks, r.faults.hb.note, r.intercept, r.srv.Handle}
+			return []grpc.UnaryClientInterceptor{r.obs.stacks.intercept, r.faults.hb.note, r.intercept, r.srv.Handle}
 		}
 	}
-	return []grpc.UnaryClientInterceptor{canonicalStacks, r.faults.hb.note, r.srv.Handle}
+	return []grpc.UnaryClientInterceptor{r.obs.stacks.intercept, r.faults.hb.note, r.srv.Handle}
 }
 
 // crashable finds the incarnation a request comes from, by the identity
