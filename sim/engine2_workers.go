@@ -62,6 +62,16 @@ func workerFaults(p Plan) []Fault {
 
 // startWorker starts the next incarnation and makes it current.
 func (r *engine2Run) startWorker() error {
+	w, err := r.newWorker()
+	if err != nil {
+		return err
+	}
+	return w.wk.Start()
+}
+
+// newWorker creates the next incarnation, not yet started, and makes it
+// current.
+func (r *engine2Run) newWorker() (*e2worker, error) {
 	w := &e2worker{n: len(r.workers) + 1}
 	if fs := workerFaults(r.w.plan); w.n <= len(fs) {
 		w.end = fs[w.n-1]
@@ -86,7 +96,7 @@ func (r *engine2Run) startWorker() error {
 	w.wk = worker.New(r.c, engine2Queue, worker.Options{BuildID: "temporalsim", Identity: identity,
 		Interceptors: ics, WorkerActivitiesPerSecond: math.Inf(1), WorkerStopTimeout: grace})
 	if err := applyRegs(r.version(), w.wk); err != nil {
-		return err
+		return nil, err
 	}
 	// Known before Start, which sends the first polls: the crash cut finds
 	// a worker's calls by its identity.
@@ -94,8 +104,15 @@ func (r *engine2Run) startWorker() error {
 	r.workers = append(r.workers, w)
 	r.wk = w.wk
 	r.mu.Unlock()
-	return w.wk.Start()
+	if testHookWorker != nil {
+		testHookWorker("new", w.n)
+	}
+	return w, nil
 }
+
+// testHookWorker, set by tests only, hears of each incarnation created
+// ("new") and of each Stop begun ("stop").
+var testHookWorker func(event string, n int)
 
 // errCrashed is what a crashed worker's calls get instead of an answer.
 var errCrashed = status.Error(codes.Canceled, "temporalsim: the worker crashed; its calls no longer reach the server")
@@ -187,12 +204,26 @@ func (r *engine2Run) workerFault(f Fault) {
 		r.timed.add(now, f, Event{Kind: "worker.stop", Fault: f.ID, Detail: fmt.Sprintf("worker=%d grace=%s next=%d", old.n, f.Dur, old.n+1)})
 		r.timed.add(now.Add(f.Dur), f, Event{Kind: "worker.kill", Fault: f.ID, Detail: "worker=" + itoa(old.n)})
 	}
+	// The next incarnation exists before the old one stops. The SDK's sticky
+	// cache is process-wide, and the Stop that leaves the process with no
+	// SDK worker clears it on its own goroutine, closing every cached run's
+	// coroutines: those of another bubble's run too, which the runtime
+	// refuses ("send on synctest channel from outside bubble"). A run that
+	// keeps a worker from its first to its last Stop never leaves that gap
+	// while it has runs cached (TestEngine2NextWorkerExistsBeforeOldStops).
+	next, err := r.newWorker()
 	r.stops.Add(1)
 	go func() {
 		defer r.stops.Done()
+		if testHookWorker != nil {
+			testHookWorker("stop", old.n)
+		}
 		old.wk.Stop()
 	}()
-	if err := r.startWorker(); err != nil {
+	if err == nil {
+		err = next.wk.Start()
+	}
+	if err != nil {
 		r.mu.Lock()
 		r.workerErr = err
 		r.mu.Unlock()

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,4 +94,37 @@ func TestEngine2WorkerCrash(t *testing.T) {
 		}
 	}
 	require.Positive(t, ids["sim-worker-2"], "no workflow task completed on the fresh worker: %v", ids)
+}
+
+// TestEngine2NextWorkerExistsBeforeOldStops: for each worker fault kind, the
+// next incarnation is created before the old one's Stop begins, so a run
+// never holds no SDK worker between its first worker and its last Stop.
+// The SDK's sticky cache is process-wide, and the Stop that leaves the
+// process with no worker clears it, closing the coroutines of every run
+// cached there: a run of another bubble caught in that gap took the swarm
+// down with "send on synctest channel from outside bubble" (twice in two
+// GOMAXPROCS=8 swarms of 5,100 engine-2 runs before this order).
+func TestEngine2NextWorkerExistsBeforeOldStops(t *testing.T) {
+	for _, kind := range []Kind{WorkerShutdown, WorkerCrash} {
+		t.Run(string(kind), func(t *testing.T) {
+			var mu sync.Mutex
+			var events []string
+			testHookWorker = func(event string, n int) {
+				mu.Lock()
+				events = append(events, fmt.Sprintf("%s %d", event, n))
+				mu.Unlock()
+			}
+			defer func() { testHookWorker = nil }()
+			plan := Plan{Faults: []Fault{
+				{ID: 1, Kind: kind, At: 10 * time.Second, Dur: 5 * time.Second},
+				{ID: 2, Kind: kind, At: 20 * time.Second, Dur: 5 * time.Second},
+			}}
+			r, err := runOnServer(t, slowScenario(), 1, plan, Options{})
+			require.NoError(t, err)
+			require.Equal(t, Completed, r.Outcome, dump(r))
+			mu.Lock()
+			defer mu.Unlock()
+			require.Equal(t, []string{"new 1", "new 2", "stop 1", "new 3", "stop 2"}, events[:5])
+		})
+	}
 }
