@@ -106,7 +106,10 @@
 // Idle cost is nil: polls are held until a task exists, the worker's
 // ShutdownWorker, or server stop (a cancelled poll gets an empty answer; a
 // poll past its deadline stays held, since the deadline carries no
-// information, but when a task comes it gets an empty answer instead, so a
-// worker that died without ShutdownWorker does not swallow tasks), and
-// history long polls until the close event.
+// information, and takes the next task as the poll its worker would have
+// sent next; a worker that crashed is Disconnected, and one that stops
+// sends ShutdownWorker or cancels its polls), and history long polls until
+// the close event. A worker that stops without ShutdownWorker after its
+// polls' deadlines, its connection kept, is the one case this gets wrong:
+// a task can go to a poll nobody reads, and waits out its timeout.
 package server

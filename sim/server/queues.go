@@ -2,6 +2,8 @@ package server
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"slices"
@@ -77,14 +79,18 @@ func (q *taskQueue) park(c *call) {
 	}
 }
 
-// dispatch pairs tasks with polls. A poll whose context has ended (held
-// past its deadline, or its worker gone) gets an empty answer instead of a
-// task, as its long poll would have ended on a real server: a crashed
-// worker's polls must not swallow tasks.
+// dispatch pairs tasks with polls. A poll its worker cancelled (the SDK
+// does at Stop) gets an empty answer instead of a task: a stopped worker's
+// polls must not swallow tasks (a crashed worker's are dropped by
+// Disconnect). A poll held past its long-poll deadline takes a task: it
+// stands for the poll its worker would have sent next, since on a real
+// server the long poll ends empty at its deadline and the SDK polls again
+// at once. Answering it empty instead cost every long sleep a second poll
+// and a second step (TestExpiredPollTakesTheTask).
 func (q *taskQueue) dispatch() {
 	for len(q.polls) > 0 && len(q.tasks) > 0 {
 		p := q.polls[0]
-		if p.ctx != nil && p.ctx.Err() != nil {
+		if p.ctx != nil && errors.Is(p.ctx.Err(), context.Canceled) {
 			q.srv.hold(p, q, false)
 			q.unpark(p)
 			continue

@@ -96,25 +96,30 @@ func TestWorkerRestartResumesOnNormalQueue(t *testing.T) {
 }
 
 // TestStickyTimeoutMovesTaskToNormalQueue loses the first worker without a
-// ShutdownWorker call (as a crashed process would): the next workflow task
-// waits on its sticky queue for the schedule-to-start timeout (5s), times
-// out, and the second worker takes it from the normal queue.
+// ShutdownWorker call (as a crashed process would) a few seconds before the
+// workflow's timer fires: its sticky queue saw a poller within the last 10 s,
+// so the timer's workflow task waits there for the schedule-to-start
+// timeout (5s), times out, and the second worker takes it from the normal
+// queue. The worker stops within its polls' long-poll deadline, so the SDK
+// cancels them and the server drops them (a poll held past its deadline
+// stands for the poll its worker would have sent next; see
+// docs/architecture.md).
 func TestStickyTimeoutMovesTaskToNormalQueue(t *testing.T) {
 	hist := inBubbleDropping(t, "ShutdownWorker", func(t *testing.T, srv *Server, c client.Client) {
 		w1 := newTestWorker(c)
-		registerTwoStep(w1)
+		registerShortSleep(w1)
 		if err := w1.Start(); err != nil {
 			t.Fatal(err)
 		}
 		ctx := context.Background()
-		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "lost", TaskQueue: testQueue}, TwoStepWorkflow, "l")
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "lost", TaskQueue: testQueue}, ShortSleepWorkflow, "l")
 		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(30 * time.Minute)
+		time.Sleep(2 * time.Second)
 		w1.Stop()
 		w2 := newTestWorker(c)
-		registerTwoStep(w2)
+		registerShortSleep(w2)
 		if err := w2.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -133,6 +138,29 @@ func TestStickyTimeoutMovesTaskToNormalQueue(t *testing.T) {
 	if timedOut == nil || timedOut.GetWorkflowTaskTimedOutEventAttributes().GetTimeoutType() != enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START {
 		t.Fatalf("no schedule-to-start WorkflowTaskTimedOut in %v", eventTypes(hist[0]))
 	}
+}
+
+// ShortSleepWorkflow is TwoStepWorkflow with a 5-second sleep: short enough
+// that a worker lost during it was seen on its sticky queue within the
+// server's 10-second window.
+func ShortSleepWorkflow(ctx workflow.Context, name string) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	var a string
+	if err := workflow.ExecuteActivity(ctx, greet, name).Get(ctx, &a); err != nil {
+		return "", err
+	}
+	if err := workflow.Sleep(ctx, 5*time.Second); err != nil {
+		return "", err
+	}
+	var b string
+	err := workflow.ExecuteActivity(ctx, shout, a).Get(ctx, &b)
+	return b, err
+}
+
+func registerShortSleep(w workerRegistry) {
+	w.RegisterWorkflow(ShortSleepWorkflow)
+	w.RegisterActivity(greet)
+	w.RegisterActivity(shout)
 }
 
 // inBubbleDropping runs body against a server whose client never delivers
