@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"runtime"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -53,12 +54,14 @@ func BenchmarkTwoStepServerVsTestEnv(b *testing.B) {
 // cost is what a run spent: wall time and the process's CPU time.
 type cost struct{ wall, cpu time.Duration }
 
-// measure runs f in a fresh bubble and adds its cost to c. CPU time is the
-// steadier figure on a shared machine: neighbours stretch wall time, not
-// the CPU a run uses.
-func (c *cost) measure(t *testing.T, f func(*testing.T)) {
+// measure runs f k times, each in a fresh bubble, and adds their cost to
+// c. CPU time is the steadier figure on a shared machine: neighbours
+// stretch wall time, not the CPU a run uses.
+func (c *cost) measure(t *testing.T, k int, f func(*testing.T)) {
 	w0, c0 := time.Now(), cpuTime()
-	synctest.Test(t, f)
+	for range k {
+		synctest.Test(t, f)
+	}
 	c.wall += time.Since(w0)
 	c.cpu += cpuTime() - c0
 }
@@ -72,14 +75,20 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// comparePair runs bare and srv alternately, b.N times each, and reports
-// both per-run figures and the server/testenv ratios of wall and CPU time.
+// comparePair runs bare and srv b.N times each, in blocks of 10 runs that
+// take turns with garbage collected before each block (outside the
+// measurement, so each block pays for its own collections only), and
+// reports both per-run figures and the server/testenv ratios of wall and
+// CPU time.
 func comparePair(b *testing.B, bare, srv func(*testing.T)) {
 	var cb, cs cost
 	runAsTest(b, func(t *testing.T) {
-		for i := 0; i < b.N; i++ {
-			cb.measure(t, bare)
-			cs.measure(t, srv)
+		for done := 0; done < b.N; done += 10 {
+			k := min(10, b.N-done)
+			runtime.GC()
+			cb.measure(t, k, bare)
+			runtime.GC()
+			cs.measure(t, k, srv)
 		}
 	})
 	b.ReportMetric(float64(cb.wall.Microseconds())/float64(b.N), "testenv-µs/run")

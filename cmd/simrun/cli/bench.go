@@ -56,9 +56,12 @@ Measure, in this process and one after the other:
     a time) against the SDK's replayer in a loop over the same files;
   - engine-2 runs of the correct scenarios (seed 1, no faults) with the
     replay oracle on and off: the oracle's cost.
-Every figure is the best of -rounds rounds, interleaved, so a busy machine
-skews them less. Prints absolute figures and the ratios; wall-clock figures
-vary by machine and load.`)
+Every figure is the best of -rounds rounds, so a busy machine skews them
+less. The single runs (engine 1, engine 2, bare in and out of a bubble)
+take turns in blocks of 10, with garbage collected before each block, and
+their ratios are the median of the rounds' ratios: a machine whose speed
+drifts weighs on all of them alike. Prints absolute figures and the ratios;
+wall-clock figures vary by machine and load.`)
 	runs := fs.Int("runs", 50, "runs per single-run measurement")
 	seeds := fs.Uint64("seeds", 20, "seeds per scenario for the swarm measurements")
 	histories := fs.Int("histories", 200, "histories in the replay corpus")
@@ -117,7 +120,11 @@ func (a *app) measure(t *testing.T, runs int, seeds uint64, histories, rounds in
 	if _, err := benchEngine(t, 1); err != nil {
 		return nil, err
 	}
-	b := best{}
+	fns, err := singleRuns(t)
+	if err != nil {
+		return nil, err
+	}
+	b, rs := best{}, ratios{}
 	var virtual, wall time.Duration
 	for range rounds {
 		var p [3]*swarmReport
@@ -131,20 +138,24 @@ func (a *app) measure(t *testing.T, runs int, seeds uint64, histories, rounds in
 		d1, d2 := corpus.batch(0)
 		d3, d4 := corpus.batch(1)
 		d5, d6 := corpus.sdkLoop()
-		d7, e7 := benchEngine(t, runs)
-		d8, e8 := benchBareBubble(t, runs)
-		d9, e9 := benchBare(runs)
+		one, err := interleaved(runs, single, fns)
+		if err != nil {
+			return nil, err
+		}
+		rs.add("engine/bubble", one["engine"], one["bubble"])
+		rs.add("engine/bare", one["engine"], one["bare"])
+		rs.add("engine2/bubble", one["engine2"], one["bubble"])
 		if err := benchOracle(t, b, a.correct(), runs); err != nil {
 			return nil, err
 		}
 		if err := errors.Join(b.keep("p1", p[1].wall, nil), b.keep("p2", p[2].wall, nil), b.keep("batch", d1, d2), b.keep("batch1", d3, d4),
-			b.keep("sdk", d5, d6), b.keep("engine", d7, e7), b.keep("bubble", d8, e8), b.keep("bare", d9, e9),
-			a.keepEngine2(t, b, runs, seeds)); err != nil {
+			b.keep("sdk", d5, d6), b.keep("engine", one["engine"], nil), b.keep("bubble", one["bubble"], nil), b.keep("bare", one["bare"], nil),
+			a.keepEngine2(t, b, one["engine2"], seeds)); err != nil {
 			return nil, err
 		}
 	}
 	out.EngineRunMS, out.BareBubbleRunMS, out.BareRunMS = ms(b["engine"]), ms(b["bubble"]), ms(b["bare"])
-	out.EngineVsBareBubble, out.EngineVsBare = ratio(b["engine"], b["bubble"]), ratio(b["engine"], b["bare"])
+	out.EngineVsBareBubble, out.EngineVsBare = rs.median("engine/bubble"), rs.median("engine/bare")
 	n := float64(seeds) * float64(out.SwarmScenarios)
 	out.SwarmP1SeedsPerSec, out.SwarmP2SeedsPerSec = n/b["p1"].Seconds(), n/b["p2"].Seconds()
 	out.SwarmP2VsP1 = ratio(b["p1"], b["p2"])
@@ -153,7 +164,7 @@ func (a *app) measure(t *testing.T, runs int, seeds uint64, histories, rounds in
 	ev := float64(corpus.events)
 	out.ReplayBatchEventsPerS, out.ReplayBatch1EventsPerS, out.ReplaySDKEventsPerS = ev/b["batch"].Seconds(), ev/b["batch1"].Seconds(), ev/b["sdk"].Seconds()
 	out.ReplayBatchVsSDK, out.ReplayBatch1VsSDK = ratio(b["sdk"], b["batch"]), ratio(b["sdk"], b["batch1"])
-	out.engine2Bench = a.engine2Figures(b, seeds)
+	out.engine2Bench = a.engine2Figures(b, seeds, rs.median("engine2/bubble"))
 	out.benchOracleJSON.fill(b, len(a.correct()))
 	return out, nil
 }
@@ -183,5 +194,5 @@ func (a *app) printBench(b *benchJSON) {
 	fmt.Fprintf(w, "SDK WorkflowReplayer in a loop\t%.0f events/s\t\n", b.ReplaySDKEventsPerS)
 	b.benchOracleJSON.print(w)
 	_ = w.Flush()
-	fmt.Fprintf(a.stdout, "GOMAXPROCS=%d, %d runs per single-run figure, best of %d rounds\n", b.GOMAXPROCS, b.Runs, b.Rounds)
+	fmt.Fprintf(a.stdout, "GOMAXPROCS=%d, %d runs per single-run figure; figures: best of %d rounds; single-run ratios: median of the rounds', each from interleaved blocks of %d runs\n", b.GOMAXPROCS, b.Runs, b.Rounds, pairBlock)
 }

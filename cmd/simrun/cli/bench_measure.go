@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -67,17 +66,6 @@ func bareParallelRun(clk clock.Clock) error {
 	return env.GetWorkflowError()
 }
 
-// benchBareBubble runs the bare environment inside a synctest bubble, as
-// the engine does, so activity sleeps are virtual: the fair comparison.
-func benchBareBubble(t *testing.T, n int) (time.Duration, error) {
-	var runErr error
-	d, err := perRun(n, func() error {
-		synctest.Test(t, func(*testing.T) { runErr = bareParallelRun(clock.New()) })
-		return runErr
-	})
-	return d, err
-}
-
 // instantClock is the real clock whose sleeps return at once: outside a
 // bubble the activities' 30s-120s sleeps would otherwise take that long.
 type instantClock struct{ clock.Clock }
@@ -89,11 +77,6 @@ func (instantClock) After(time.Duration) <-chan time.Time {
 }
 
 func (instantClock) Sleep(time.Duration) {}
-
-// benchBare runs the bare environment outside any bubble.
-func benchBare(n int) (time.Duration, error) {
-	return perRun(n, func() error { return bareParallelRun(instantClock{clock.New()}) })
-}
 
 // benchSwarm runs seeds of every correct scenario on p goroutines and
 // returns the report.
