@@ -82,7 +82,8 @@
 // real run is unsettled (an unexplained difference, a broken property, a
 // failed run, or a matrix cell other than the last table's) therefore
 // runs once more on the server at a third of its speed-up, and that run
-// counts; the table's row says what the first run showed. A difference the
+// counts; one the second run leaves unsettled runs a third time, alone, at
+// a third of that. The table's row says what the first run showed. A difference the
 // engine causes shows at both speeds and still fails. Then the table's
 // Counts, Matrix and History shapes sections must equal
 // docs/conformance.md's: the test fails with their diff otherwise.

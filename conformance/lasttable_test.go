@@ -305,4 +305,23 @@ func TestUnsettled(t *testing.T) {
 	if r := slower(Row{Scenario: sc, Scale: 1.5}); r.Scale != 0.5 {
 		t.Errorf("slower speed-up %g, want 0.5: a row at real time reruns slower than real time", r.Scale)
 	}
+	// The second run reruns the failed row a third as fast, and the third
+	// run the row the second left unsettled a third as fast again; a
+	// settled row and a row not run are left alone both times.
+	rows := []Row{{Scenario: sc, Scale: 9}, {Scenario: sc, Scale: 9}, {Scenario: sc, Scale: 9, NotApplicable: "no"}}
+	out := [][]*RowResult{nil, {{Row: rows[1]}}, nil}
+	errs := []error{fmt.Errorf("no server"), nil, nil}
+	second := rerun(rows, out, errs, nil)
+	if second[0].NotApplicable != "" || second[0].Scale != 3 || second[1].NotApplicable == "" || second[2].NotApplicable == "" {
+		t.Errorf("second run's rows: %+v", second)
+	}
+	third := rerun(second, out, errs, nil)
+	if third[0].NotApplicable != "" || third[0].Scale != 1 || third[1].NotApplicable == "" || third[2].NotApplicable == "" {
+		t.Errorf("third run's rows: %+v", third)
+	}
+	errs[0] = nil
+	out[0] = []*RowResult{{Row: second[0]}}
+	if r := rerun(second, out, errs, nil); r[0].NotApplicable == "" {
+		t.Errorf("a row the second run settled runs a third time: %+v", r[0])
+	}
 }
