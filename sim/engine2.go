@@ -49,6 +49,7 @@ func runOnServer(t *testing.T, sc *Scenario, seed Seed, plan Plan, o Options) (*
 	if err := checkDeploy(sc, plan); err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
+	defer holdIDs(idSeed(sc.Name, seed))()
 	defer watchWall(sc, seed, o, " on engine 2")()
 	var res *Result
 	var err error
@@ -149,6 +150,7 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 
 // idSeed gives each scenario and seed its own run ids: the SDK's sticky
 // cache is process-wide, and the same seed must give the same histories.
+// Runs that share it take turns (holdIDs).
 func idSeed(name string, seed Seed) uint64 {
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(name))
@@ -317,5 +319,47 @@ func (g *registrations) apply(r Registrar) {
 func (g *registrations) applyWorkflows(r Registrar) {
 	for _, w := range g.workflows {
 		r.RegisterWorkflowWithOptions(w.fn, w.o)
+	}
+}
+
+// idHolds are the run-id seeds of the engine-2 runs under way or waiting
+// in this process.
+var (
+	idHoldsMu sync.Mutex
+	idHolds   = map[uint64]*idHold{}
+)
+
+type idHold struct {
+	mu      sync.Mutex
+	holders int // holding or waiting
+}
+
+// holdIDs waits until no other engine-2 run of the process uses the run-id
+// seed ids and returns its release. Runs of the same scenario and seed at
+// once (two parallel tests of one scenario, say) would have the same run
+// ids, and the SDK's sticky cache is process-wide and keyed by run id: a
+// worker that finds another bubble's run under its run's id closes that
+// run's coroutines, from the wrong bubble, and the runtime stops the
+// process ("send on synctest channel from outside bubble"). Taking turns
+// keeps their histories equal, as the same seed's must be
+// (TestEngine2SameSeedAtOnce). It is called outside the bubble: a bubble's
+// goroutine blocked on a mutex is not durably blocked.
+func holdIDs(ids uint64) (release func()) {
+	idHoldsMu.Lock()
+	h := idHolds[ids]
+	if h == nil {
+		h = &idHold{}
+		idHolds[ids] = h
+	}
+	h.holders++
+	idHoldsMu.Unlock()
+	h.mu.Lock()
+	return func() {
+		h.mu.Unlock()
+		idHoldsMu.Lock()
+		if h.holders--; h.holders == 0 {
+			delete(idHolds, ids)
+		}
+		idHoldsMu.Unlock()
 	}
 }
