@@ -110,8 +110,8 @@ func TestEngine2HistoriesIgnoreGoroutineOrder(t *testing.T) {
 // share run ids, and the SDK's sticky cache is process-wide and keyed by
 // run id: before such runs took turns, a worker closed the other bubble's
 // cached run and the runtime stopped the process ("send on synctest
-// channel from outside bubble", every time in five rounds of two). Each
-// run must also give the seed's one history.
+// channel from outside bubble", in the first round of two at once, both
+// times it was tried). Each run must also give the seed's one history.
 func TestEngine2SameSeedAtOnce(t *testing.T) {
 	sc, err := scenarios.Lookup("parallel-activities")
 	if err != nil {

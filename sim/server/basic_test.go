@@ -19,12 +19,17 @@ func shout(_ context.Context, s string) (string, error)    { return s + "!", nil
 
 // TwoStepWorkflow runs two activities with a timer between them.
 func TwoStepWorkflow(ctx workflow.Context, name string) (string, error) {
+	return twoSteps(ctx, name, time.Hour)
+}
+
+// twoSteps greets name, sleeps for sleep, then shouts the greeting.
+func twoSteps(ctx workflow.Context, name string, sleep time.Duration) (string, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
 	var a string
 	if err := workflow.ExecuteActivity(ctx, greet, name).Get(ctx, &a); err != nil {
 		return "", err
 	}
-	if err := workflow.Sleep(ctx, time.Hour); err != nil {
+	if err := workflow.Sleep(ctx, sleep); err != nil {
 		return "", err
 	}
 	var b string

@@ -144,17 +144,7 @@ func TestStickyTimeoutMovesTaskToNormalQueue(t *testing.T) {
 // that a worker lost during it was seen on its sticky queue within the
 // server's 10-second window.
 func ShortSleepWorkflow(ctx workflow.Context, name string) (string, error) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
-	var a string
-	if err := workflow.ExecuteActivity(ctx, greet, name).Get(ctx, &a); err != nil {
-		return "", err
-	}
-	if err := workflow.Sleep(ctx, 5*time.Second); err != nil {
-		return "", err
-	}
-	var b string
-	err := workflow.ExecuteActivity(ctx, shout, a).Get(ctx, &b)
-	return b, err
+	return twoSteps(ctx, name, 5*time.Second)
 }
 
 func registerShortSleep(w workerRegistry) {

@@ -115,13 +115,13 @@ func (a *app) measure(t *testing.T, runs int, seeds uint64, histories, rounds in
 		return nil, err
 	}
 	defer corpus.remove()
-	// Warm up once, so the first round does not pay for package
-	// initialisation and first-use allocations.
-	if _, err := benchEngine(t, 1); err != nil {
-		return nil, err
-	}
 	fns, err := singleRuns(t)
 	if err != nil {
+		return nil, err
+	}
+	// Warm up once, so the first round does not pay for package
+	// initialisation and first-use allocations.
+	if err := fns["engine"](); err != nil {
 		return nil, err
 	}
 	b, rs := best{}, ratios{}

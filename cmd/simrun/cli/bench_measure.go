@@ -22,32 +22,6 @@ import (
 // The bench measures wall time on purpose: it is the one command whose
 // output is a measurement. Nothing here feeds a trace.
 
-// perRun times fn run n times and returns the mean wall time of one run.
-func perRun(n int, fn func() error) (time.Duration, error) {
-	began := time.Now()
-	for range n {
-		if err := fn(); err != nil {
-			return 0, err
-		}
-	}
-	return time.Since(began) / time.Duration(n), nil
-}
-
-// benchEngine runs parallel-activities through the engine with no faults.
-func benchEngine(t *testing.T, n int) (time.Duration, error) {
-	sc, err := scenarios.Lookup("parallel-activities")
-	if err != nil {
-		return 0, err
-	}
-	return perRun(n, func() error {
-		r, err := sim.Run(t, sc, 1, sim.Plan{}, nil)
-		if err == nil && r.Outcome != sim.Completed {
-			err = fmt.Errorf("engine run of parallel-activities ended %s", r.Outcome)
-		}
-		return err
-	})
-}
-
 // bareParallelRun runs scenarios.ParallelWorkflow(4) in a plain SDK test
 // environment, with the same activities and fakes as the scenario, on clk.
 func bareParallelRun(clk clock.Clock) error {
