@@ -127,7 +127,7 @@ sdk_next() {
 				go get "go.temporal.io/sdk@$version" &&
 				go mod tidy &&
 				go list -m go.temporal.io/sdk go.temporal.io/api &&
-				go test -count=1 ./sim/server/... &&
+				go test -count=1 ./sim/server/... ./internal/presize &&
 				go test -count=1 ./sim -run 'Engine2|RunChoosesEngine|ResultHistories|HistorySHA256|EngineLacksKind'
 		) || status=1
 	fi

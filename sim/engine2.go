@@ -25,6 +25,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/temporalsim/temporalsim/internal/presize"
 	"github.com/temporalsim/temporalsim/sim/server"
 )
 
@@ -187,6 +188,7 @@ func (r *engine2Run) start(ids uint64) error {
 // stuck when the virtual-time budget runs out first.
 func (r *engine2Run) execute(cs Case, res *Result) error {
 	ctx := context.Background()
+	presize.Stack() // the client visits the start request's payloads on this goroutine
 	run, err := r.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: r.wfID, TaskQueue: engine2Queue,
 		WorkflowExecutionTimeout: r.budget + time.Hour}, cs.Workflow, cs.Args...)
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/temporalsim/temporalsim/internal/presize"
 )
 
 // Worker incarnations on engine 2. Incarnation k is ended by the k-th
@@ -92,9 +94,13 @@ func (r *engine2Run) newWorker() (*e2worker, error) {
 	// fault interceptors sit just inside it and innermost (engine2_faults.go).
 	ics := append([]interceptor.WorkerInterceptor{r.obs.forWorker(w.n), &e2faultInterceptor{f: r.faults}}, r.w.Interceptors()...)
 	ics = append(ics, &e2faultInterceptor{f: r.faults, inner: true})
+	tuner, err := presize.Tuner()
+	if err != nil {
+		return nil, err
+	}
 	//lint:ignore SA1019 a fixed build id keeps the binary's hash out of the worker's requests
 	w.wk = worker.New(r.c, engine2Queue, worker.Options{BuildID: "temporalsim", Identity: identity,
-		Interceptors: ics, WorkerActivitiesPerSecond: math.Inf(1), WorkerStopTimeout: grace})
+		Interceptors: ics, WorkerActivitiesPerSecond: math.Inf(1), WorkerStopTimeout: grace, Tuner: tuner})
 	if err := applyRegs(r.version(), w.wk); err != nil {
 		return nil, err
 	}

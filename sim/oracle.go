@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/temporalsim/temporalsim/internal/presize"
 	"github.com/temporalsim/temporalsim/internal/replaykind"
 	"github.com/temporalsim/temporalsim/sim/server"
 )
@@ -205,6 +206,7 @@ func replayOne(rep worker.WorkflowReplayer, h *historypb.History, exec workflow.
 			err = fmt.Errorf("the SDK replayer panicked: %v", p)
 		}
 	}()
+	presize.Stack() // the replayer visits the history's payloads on this goroutine
 	return rep.ReplayWorkflowHistoryWithOptions(engine2Log, h, worker.ReplayWorkflowHistoryOptions{OriginalExecution: exec})
 }
 

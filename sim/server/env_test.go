@@ -14,6 +14,8 @@ import (
 	"go.uber.org/goleak"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/temporalsim/temporalsim/internal/presize"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -86,11 +88,18 @@ type historyEvent = historypb.HistoryEvent
 type historyT = historypb.History
 
 func newTestWorker(c client.Client) worker.Worker {
+	tuner, err := presize.Tuner()
+	if err != nil {
+		panic(err)
+	}
 	//lint:ignore SA1019 a fixed build id keeps the binary's hash out of the worker's requests
 	return worker.New(c, testQueue, worker.Options{BuildID: "temporalsim-test", Identity: "test-worker",
 		// An unlimited activity rate keeps the SDK from spacing activity
 		// starts 10us apart in an order goroutine scheduling picks.
-		WorkerActivitiesPerSecond: math.Inf(1)})
+		WorkerActivitiesPerSecond: math.Inf(1),
+		// As the sim driver does: task goroutines start with room for the
+		// SDK's payload visitor (internal/presize).
+		Tuner: tuner})
 }
 
 // workerRegistry is what both a worker and a TestWorkflowEnvironment offer
