@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/temporalsim/temporalsim/harness"
+	"github.com/temporalsim/temporalsim/internal/testrun"
 	"github.com/temporalsim/temporalsim/sim"
 )
 
@@ -52,8 +53,7 @@ func BenchmarkCheckOverhead(b *testing.B) {
 // runAsBenchTest gives a benchmark the *testing.T that sim.Run needs.
 func runAsBenchTest(b *testing.B, f func(t *testing.T)) {
 	b.Helper()
-	ok := testing.RunTests(func(string, string) (bool, error) { return true, nil }, []testing.InternalTest{{Name: b.Name(), F: f}})
-	if !ok {
+	if !testrun.Once(b.Name(), f) {
 		b.Fatal("benchmark body failed")
 	}
 }

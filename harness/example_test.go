@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporalsim/temporalsim/harness"
+	"github.com/temporalsim/temporalsim/internal/testrun"
 	"github.com/temporalsim/temporalsim/sim"
 )
 
@@ -104,7 +105,8 @@ func Example() {
 // none of its own. It runs quietly, since under -v the testing package
 // would print its RUN and PASS lines into the example's output, and with
 // no -test.skip, which RunTests would apply to f through its matcher (one
-// that matches every name: a -skip given for other tests would skip f).
+// that matches every name: a -skip given for other tests would skip f);
+// and once, whatever -count says (testrun.Once), or its output would repeat.
 func runAsTest(f func(t *testing.T)) {
 	for name, value := range map[string]string{"test.v": "false", "test.skip": ""} {
 		if v := flag.Lookup(name); v != nil {
@@ -113,6 +115,5 @@ func runAsTest(f func(t *testing.T)) {
 			defer func() { _ = v.Value.Set(old) }()
 		}
 	}
-	testing.RunTests(func(string, string) (bool, error) { return true, nil },
-		[]testing.InternalTest{{Name: "Example", F: f}})
+	testrun.Once("Example", f)
 }

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/temporalsim/temporalsim/fakes"
+	"github.com/temporalsim/temporalsim/internal/testrun"
 	"github.com/temporalsim/temporalsim/scenarios"
 	"github.com/temporalsim/temporalsim/sim"
 )
@@ -46,7 +47,7 @@ func BenchmarkEngine2ParallelVsBareEnv(b *testing.B) {
 		b.Fatal(err)
 	}
 	var bareWall, bareCPU, engWall, engCPU time.Duration
-	ok := testing.RunTests(func(string, string) (bool, error) { return true, nil }, []testing.InternalTest{{Name: b.Name(), F: func(t *testing.T) {
+	ok := testrun.Once(b.Name(), func(t *testing.T) {
 		for done := 0; done < b.N; done += 10 {
 			k := min(10, b.N-done)
 			runtime.GC()
@@ -65,7 +66,7 @@ func BenchmarkEngine2ParallelVsBareEnv(b *testing.B) {
 			}
 			engWall, engCPU = engWall+time.Since(w), engCPU+cpuTime()-c
 		}
-	}}})
+	})
 	if !ok {
 		b.Fatal("benchmark body failed")
 	}

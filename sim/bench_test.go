@@ -12,6 +12,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporalsim/temporalsim/internal/testrun"
 )
 
 // benchActivity fails its first attempt, then works for d with two heartbeats.
@@ -132,8 +134,7 @@ func BenchmarkTenThousandTimers(b *testing.B) {
 // runAsTest gives a benchmark a *testing.T for the engine's bubbles.
 func runAsTest(b *testing.B, f func(t *testing.T)) {
 	b.Helper()
-	ok := testing.RunTests(func(string, string) (bool, error) { return true, nil }, []testing.InternalTest{{Name: b.Name(), F: f}})
-	if !ok {
+	if !testrun.Once(b.Name(), f) {
 		b.Fatal("benchmark body failed")
 	}
 }

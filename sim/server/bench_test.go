@@ -11,13 +11,14 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporalsim/temporalsim/internal/testrun"
 )
 
 // runAsTest gives a benchmark a *testing.T for synctest bubbles.
 func runAsTest(b *testing.B, f func(t *testing.T)) {
 	b.Helper()
-	ok := testing.RunTests(func(string, string) (bool, error) { return true, nil }, []testing.InternalTest{{Name: b.Name(), F: f}})
-	if !ok {
+	if !testrun.Once(b.Name(), f) {
 		b.Fatal("benchmark body failed")
 	}
 }
