@@ -103,17 +103,13 @@ func Example() {
 
 // runAsTest gives f the *testing.T that sim.Run needs: an example has
 // none of its own. It runs quietly, since under -v the testing package
-// would print its RUN and PASS lines into the example's output, and with
-// no -test.skip, which RunTests would apply to f through its matcher (one
-// that matches every name: a -skip given for other tests would skip f);
-// and once, whatever -count says (testrun.Once), or its output would repeat.
+// would print its RUN and PASS lines into the example's output; and once,
+// whatever -count or -skip say (testrun.Once).
 func runAsTest(f func(t *testing.T)) {
-	for name, value := range map[string]string{"test.v": "false", "test.skip": ""} {
-		if v := flag.Lookup(name); v != nil {
-			old := v.Value.String()
-			_ = v.Value.Set(value)
-			defer func() { _ = v.Value.Set(old) }()
-		}
+	if v := flag.Lookup("test.v"); v != nil {
+		old := v.Value.String()
+		_ = v.Value.Set("false")
+		defer func() { _ = v.Value.Set(old) }()
 	}
 	testrun.Once("Example", f)
 }
