@@ -4,11 +4,12 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"slices"
 	"strconv"
 	"strings"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // queueKind tells workflow-task queues from activity-task queues: the two
