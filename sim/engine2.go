@@ -22,8 +22,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/temporalsim/temporalsim/internal/presize"
 	"github.com/temporalsim/temporalsim/sim/server"
@@ -127,6 +125,9 @@ func runOnServerInBubble(sc *Scenario, seed Seed, plan Plan, o Options) (*Result
 	r.w.End()
 	r.c.Close()
 	r.srv.Stop()
+	if testHookServerStats != nil {
+		testHookServerStats(r.srv.Stats())
+	}
 	if !drained {
 		// The bubble cannot end with the attempt's goroutine blocked.
 		return nil, fmt.Errorf("scenario %s: engine 2 cannot end the run: an activity attempt ignored its cancelled context for %s after the workflow closed", sc.Name, DrainLimit)
@@ -166,9 +167,7 @@ func (r *engine2Run) start(ids uint64) error {
 	// SDK's heartbeat manager probes the host at every Dial.
 	c, err := client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: "sim-client", Logger: engine2Log,
 		DataConverter: r.w.DataConverter(), WorkerHeartbeatInterval: -1,
-		ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{
-			grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(r.dialChain()...),
-		}}})
+		ConnectionOptions: client.ConnectionOptions{DialOptions: r.dialOptions()}})
 	if err != nil {
 		r.srv.Stop()
 		return err

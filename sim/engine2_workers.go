@@ -12,9 +12,11 @@ import (
 	"go.temporal.io/sdk/worker"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/temporalsim/temporalsim/internal/presize"
+	"github.com/temporalsim/temporalsim/sim/server"
 )
 
 // Worker incarnations on engine 2. Incarnation k is ended by the k-th
@@ -123,16 +125,32 @@ var testHookWorker func(event string, n int)
 // errCrashed is what a crashed worker's calls get instead of an answer.
 var errCrashed = status.Error(codes.Canceled, "temporalsim: the worker crashed; its calls no longer reach the server")
 
-// dialChain is the driver's interceptors: the server's, behind the crash
-// cut when the plan has a crash (the stack rewriter: engine2_stacks.go).
-func (r *engine2Run) dialChain() []grpc.UnaryClientInterceptor {
+// dialOptions connect the driver's client to the server, with the
+// driver's interceptors in front of it: the stack rewriter
+// (engine2_stacks.go), the heartbeat windows, and the crash cut when the
+// plan has a crash. Successful calls skip the SDK's own gRPC interceptors
+// (Server.DialOptions); tests set testHookFullChain to keep them.
+func (r *engine2Run) dialOptions() []grpc.DialOption {
+	ics := []grpc.UnaryClientInterceptor{r.obs.stacks.intercept, r.faults.hb.note}
 	for _, f := range r.w.plan.Faults {
 		if f.Kind == WorkerCrash {
-			return []grpc.UnaryClientInterceptor{r.obs.stacks.intercept, r.faults.hb.note, r.intercept, r.srv.Handle}
+			ics = append(ics, r.intercept)
+			break
 		}
 	}
-	return []grpc.UnaryClientInterceptor{r.obs.stacks.intercept, r.faults.hb.note, r.srv.Handle}
+	if testHookFullChain {
+		return []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(append(ics, r.srv.Handle)...)}
+	}
+	return r.srv.DialOptions(ics...)
 }
+
+// testHookFullChain, set by tests only, sends every call through the SDK's
+// gRPC interceptors.
+var testHookFullChain bool
+
+// testHookServerStats, set by tests only, gets the server's counters at the
+// end of each run.
+var testHookServerStats func(server.Stats)
 
 // crashable finds the incarnation a request comes from, by the identity
 // every worker request carries, if that incarnation ends in a crash.

@@ -23,8 +23,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/temporalsim/temporalsim/realserver"
 	"github.com/temporalsim/temporalsim/scenarios"
@@ -72,10 +70,8 @@ func runScenario(t *testing.T, sc *sim.Scenario) catalogueRun {
 		cs := sc.Setup(w)
 		out.dc = w.DataConverter()
 		c, err := client.Dial(client.Options{HostPort: "passthrough:///temporalsim", Identity: "sim-client", Logger: catalogueLog,
-			DataConverter: w.DataConverter(),
-			ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{
-				grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(srv.Handle),
-			}}})
+			DataConverter:     w.DataConverter(),
+			ConnectionOptions: client.ConnectionOptions{DialOptions: srv.DialOptions()}})
 		if err != nil {
 			t.Fatal(err)
 		}

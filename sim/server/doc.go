@@ -6,9 +6,13 @@
 // # Connecting
 //
 // New starts a server inside the bubble. Server.Handle is a gRPC unary
-// client interceptor: pass grpc.WithChainUnaryInterceptor(srv.Handle) in
-// client.ConnectionOptions.DialOptions with HostPort "passthrough:///any"
-// and it answers every WorkflowService call without calling the invoker.
+// client interceptor that answers every WorkflowService call without
+// calling the invoker. Server.DialOptions wraps it for a client: pass them
+// as client.ConnectionOptions.DialOptions with HostPort
+// "passthrough:///any". With them a call that succeeds skips the SDK's own
+// gRPC interceptors, which only act on errors, metrics and headers, and a
+// call that fails goes through them (dial.go);
+// grpc.WithChainUnaryInterceptor(srv.Handle) sends every call through them.
 // Stop the worker, close the client, then call Server.Stop; afterwards
 // Server.Histories returns every run's []*historypb.HistoryEvent and
 // Server.AttemptTimeouts the activity attempts the server timed out

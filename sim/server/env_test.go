@@ -12,8 +12,6 @@ import (
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/goleak"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/temporalsim/temporalsim/internal/presize"
 )
@@ -33,10 +31,9 @@ func dial(srv *Server) (client.Client, error) {
 		// As the sim driver does: no worker heartbeats, which the server
 		// does not take.
 		WorkerHeartbeatInterval: -1,
-		ConnectionOptions: client.ConnectionOptions{DialOptions: []grpc.DialOption{
-			grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithChainUnaryInterceptor(srv.Handle),
-		}},
+		// As the sim driver does: successful calls skip the SDK's gRPC
+		// interceptors (dial.go).
+		ConnectionOptions: client.ConnectionOptions{DialOptions: srv.DialOptions()},
 	})
 }
 

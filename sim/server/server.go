@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing/synctest"
 	"time"
 
@@ -67,6 +68,9 @@ type Server struct {
 	stop   chan struct{}
 	done   chan struct{}
 	once   sync.Once
+	// failedCalls counts the calls DialOptions sent on through the SDK's
+	// interceptors.
+	failedCalls atomic.Int64
 
 	// Everything below is owned by the loop goroutine.
 	now      time.Time
@@ -103,10 +107,15 @@ type Stats struct {
 	FullHistoryTasks    int // workflow tasks sent with the whole history
 	PartialHistoryTasks int // workflow tasks sent from a sticky queue with the new events only
 	EagerActivityTasks  int // activity tasks started eagerly, in a RespondWorkflowTaskCompleted response
+	FailedCalls         int // calls through DialOptions whose first answer was an error (they went on through the SDK's interceptors)
 }
 
 // Stats returns the server's counters. Call it after Stop.
-func (s *Server) Stats() Stats { return s.stats }
+func (s *Server) Stats() Stats {
+	st := s.stats
+	st.FailedCalls = int(s.failedCalls.Load())
+	return st
+}
 
 // New starts a server. It must be called from inside the synctest bubble
 // that runs the client and workers, because its loop waits for the
