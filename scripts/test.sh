@@ -128,7 +128,7 @@ sdk_next() {
 				go mod tidy &&
 				go list -m go.temporal.io/sdk go.temporal.io/api &&
 				go test -count=1 ./sim/server/... ./internal/presize &&
-				go test -count=1 ./sim -run 'Engine2|RunChoosesEngine|ResultHistories|HistorySHA256|EngineLacksKind'
+				go test -count=1 ./sim -run 'Engine2|RunChoosesEngine|ResultHistories|HistorySHA256|EngineLacksKind|FastCallsChangeNoRun'
 		) || status=1
 	fi
 	rm -rf "$dir"

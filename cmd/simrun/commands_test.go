@@ -134,7 +134,7 @@ func TestBench(t *testing.T) {
 	for _, k := range []string{"engine_run_ms", "bare_bubble_run_ms", "bare_run_ms", "engine_vs_bare_bubble", "engine_vs_bare",
 		"swarm_p1_seeds_per_sec", "swarm_p2_seeds_per_sec", "swarm_p2_vs_p1", "virtual_per_wall",
 		"replay_batch_events_per_sec", "replay_sdk_loop_events_per_sec", "replay_batch_vs_sdk_loop",
-		"engine2_run_ms", "engine2_vs_bare_bubble", "engine2_swarm_p2_fault_free_seeds_per_sec",
+		"engine2_run_ms", "engine2_vs_bare_bubble", "engine2_vs_bare_bubble_cpu", "engine2_swarm_p2_fault_free_seeds_per_sec",
 
 		"engine2_oracle_run_ms", "engine2_no_oracle_run_ms", "oracle_vs_no_oracle"} {
 		if got[k] <= 0 {

@@ -51,7 +51,9 @@ Measure, in this process and one after the other:
   - swarm throughput over the correct scenarios with -parallel 1 and 2, and
     virtual seconds simulated per wall second;
   - engine 2 (the in-process server) on the same parallel-activities run,
-    and its swarm throughput with -parallel 2 on fault-free plans;
+    against the bare bubble by wall time and by the process's CPU time (the
+    steadier figure on a shared machine), and its swarm throughput with
+    -parallel 2 on fault-free plans;
   - batch replay of generated ParallelWorkflow histories (all CPUs and one at
     a time) against the SDK's replayer in a loop over the same files;
   - engine-2 runs of the correct scenarios (seed 1, no faults) with the
@@ -138,9 +140,12 @@ func (a *app) measure(t *testing.T, runs int, seeds uint64, histories, rounds in
 		d1, d2 := corpus.batch(0)
 		d3, d4 := corpus.batch(1)
 		d5, d6 := corpus.sdkLoop()
-		one, err := interleaved(runs, single, fns)
+		one, cpu, err := interleaved(runs, single, fns)
 		if err != nil {
 			return nil, err
+		}
+		if cpu != nil {
+			rs.add("engine2/bubble cpu", cpu["engine2"], cpu["bubble"])
 		}
 		rs.add("engine/bubble", one["engine"], one["bubble"])
 		rs.add("engine/bare", one["engine"], one["bare"])
@@ -164,7 +169,7 @@ func (a *app) measure(t *testing.T, runs int, seeds uint64, histories, rounds in
 	ev := float64(corpus.events)
 	out.ReplayBatchEventsPerS, out.ReplayBatch1EventsPerS, out.ReplaySDKEventsPerS = ev/b["batch"].Seconds(), ev/b["batch1"].Seconds(), ev/b["sdk"].Seconds()
 	out.ReplayBatchVsSDK, out.ReplayBatch1VsSDK = ratio(b["sdk"], b["batch"]), ratio(b["sdk"], b["batch1"])
-	out.engine2Bench = a.engine2Figures(b, seeds, rs.median("engine2/bubble"))
+	out.engine2Bench = a.engine2Figures(b, seeds, rs.median("engine2/bubble"), rs.median("engine2/bubble cpu"))
 	out.benchOracleJSON.fill(b, len(a.correct()))
 	return out, nil
 }

@@ -53,31 +53,42 @@ func singleRuns(t *testing.T) (map[string]func() error, error) {
 }
 
 // interleaved runs each of fns n times, in blocks of pairBlock runs that
-// take turns, and returns each one's mean wall time per run. Garbage is
-// collected before every block, outside the measurement, so no block pays
-// for the garbage of the one before; a block's own collections count.
-// Blocks of every kind run within a fraction of a second of each other, so
-// a shared machine whose speed drifts, from its neighbours' load, weighs on
-// all of them alike, and their ratios hold where sequential figures do not.
-func interleaved(n int, names []string, fns map[string]func() error) (map[string]time.Duration, error) {
-	spent := map[string]time.Duration{}
+// take turns, and returns each one's mean wall time per run, and its mean
+// CPU time per run (the process's, user and system; nil where the system
+// does not report it). Garbage is collected before every block, outside the
+// measurement, so no block pays for the garbage of the one before; a
+// block's own collections count. Blocks of every kind run within a
+// fraction of a second of each other, so a shared machine whose speed
+// drifts, from its neighbours' load, weighs on all of them alike, and their
+// ratios hold where sequential figures do not.
+func interleaved(n int, names []string, fns map[string]func() error) (wall, cpu map[string]time.Duration, err error) {
+	wall, cpu = map[string]time.Duration{}, map[string]time.Duration{}
+	cpuOK := true
 	for done := 0; done < n; done += pairBlock {
 		k := min(pairBlock, n-done)
 		for _, name := range names {
 			runtime.GC()
 			began := time.Now()
+			c0, ok0 := cpuTime()
 			for range k {
 				if err := fns[name](); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
-			spent[name] += time.Since(began)
+			c1, ok1 := cpuTime()
+			wall[name] += time.Since(began)
+			cpu[name] += c1 - c0
+			cpuOK = cpuOK && ok0 && ok1
 		}
 	}
-	for name := range spent {
-		spent[name] /= time.Duration(n)
+	for name := range wall {
+		wall[name] /= time.Duration(n)
+		cpu[name] /= time.Duration(n)
 	}
-	return spent, nil
+	if !cpuOK {
+		cpu = nil
+	}
+	return wall, cpu, nil
 }
 
 // ratios keeps each round's ratios of the interleaved measurement.
