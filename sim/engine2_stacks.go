@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"path"
 	"regexp"
 	"runtime"
 	"slices"
@@ -398,11 +399,12 @@ var failureCommands = map[enumspb.CommandType]bool{
 var stackNumbers = regexp.MustCompile(`0x[0-9a-f]+|goroutine [0-9]+`)
 
 // canonicalFailure blanks the run-specific numbers in f's stack trace and
-// its causes'.
+// its causes', and names each frame's file by its package's import path
+// rather than where the machine keeps it.
 func canonicalFailure(f *failurepb.Failure) {
 	for ; f != nil; f = f.GetCause() {
 		if f.GetStackTrace() != "" {
-			f.StackTrace = stackNumbers.ReplaceAllStringFunc(trimDispatch(f.GetStackTrace()), func(s string) string {
+			f.StackTrace = stackNumbers.ReplaceAllStringFunc(trimPaths(trimDispatch(f.GetStackTrace())), func(s string) string {
 				if s[0] == 'g' {
 					return "goroutine ?"
 				}
@@ -466,6 +468,51 @@ func trimDispatch(stack string) string {
 		return stack
 	}
 	return strings.Join(lines[:last+1], "\n") + "\n" + dispatchTrimmed
+}
+
+// trimPaths rewrites the file line of each frame of a Go stack trace,
+// "\t/home/me/src/payments/charge.go:42 +0x1d", to name the file by its
+// package's import path, "\tgithub.com/acme/payments/charge.go:42 +0x1d",
+// as go build -trimpath does: the checkout's directory, the module cache's
+// and GOROOT's differ between machines, and a history must not (the same
+// seed gives the same bytes on every machine). A frame whose function
+// names no package (panic) keeps the file's base name.
+func trimPaths(stack string) string {
+	lines := strings.Split(stack, "\n")
+	for i := 1; i < len(lines); i++ {
+		fn, file := lines[i-1], lines[i]
+		if fn == "" || strings.HasPrefix(fn, "\t") || !strings.HasPrefix(file, "\t") {
+			continue
+		}
+		where, _, _ := strings.Cut(file[1:], " ") // the path and line, before " +0x1d"
+		colon := strings.LastIndex(where, ":")
+		if colon < 0 {
+			continue
+		}
+		name := path.Base(where[:colon])
+		if pkg := framePackage(fn); pkg != "" {
+			name = pkg + "/" + name
+		}
+		lines[i] = "\t" + name + file[1+colon:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// framePackage is the import path of the function a stack frame's
+// function line names, "" when it names none: the path ends at the first
+// dot after its last slash, before any receiver, type argument or argument
+// list.
+func framePackage(fn string) string {
+	fn = strings.TrimPrefix(fn, "created by ")
+	if i := strings.IndexAny(fn, "([ "); i >= 0 {
+		fn = fn[:i]
+	}
+	slash := strings.LastIndex(fn, "/")
+	dot := strings.Index(fn[slash+1:], ".")
+	if dot < 0 {
+		return ""
+	}
+	return fn[:slash+1+dot]
 }
 
 // dispatchFrame tells the frames that may belong to the SDK's dispatch.

@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/temporalsim/temporalsim/sim/server"
 )
@@ -28,7 +29,7 @@ func TestCanonicalStacks(t *testing.T) {
 	stack := func(g, p string) *failurepb.Failure {
 		return &failurepb.Failure{Message: "boom", StackTrace: "goroutine " + g + " [running]:\nmain.work(" + p + ", {0x1a, 0x2})\n\t/src/main.go:12 +0x1d"}
 	}
-	const want = "goroutine ? [running]:\nmain.work(0x?, {0x?, 0x?})\n\t/src/main.go:12 +0x?"
+	const want = "goroutine ? [running]:\nmain.work(0x?, {0x?, 0x?})\n\tmain/main.go:12 +0x?"
 	a, b := stack("17", "0xc000123456"), stack("9", "0xc0009abcde")
 	a.Cause = stack("3", "0xc0000000ff")
 	canonicalFailure(a)
@@ -43,6 +44,33 @@ func TestCanonicalStacks(t *testing.T) {
 	canonicalFailures(c)
 	if f.StackTrace != want {
 		t.Fatalf("marker failure's stack %q, want %q", f.StackTrace, want)
+	}
+}
+
+// TestCanonicalStacksNameNoMachinePaths: the same stack taken on two
+// machines, whose checkout, module cache and GOROOT lie in different
+// directories, is the same text after canonicalFailure, and each file is
+// named by its package's import path.
+func TestCanonicalStacksNameNoMachinePaths(t *testing.T) {
+	stack := func(checkout, modcache, goroot string) string {
+		return "activity for temporalsim [panic]:\n" +
+			"panic({0x1f0e2a0, 0xc0004d2a10})\n\t" + goroot + "/src/runtime/panic.go:860 +0x13a\n" +
+			"github.com/acme/payments/internal/charge.(*Charger).Charge(0xc000a1, {0x2, 0x3})\n\t" + checkout + "/internal/charge/charge.go:42 +0x1d\n" +
+			"go.temporal.io/sdk/internal.(*valueIterator).Each(...)\n\t" + modcache + "/go.temporal.io/sdk@v1.50.0/internal/values.go:250 +0x4a1\n" +
+			"github.com/acme/payments.Run[...](0xc000b2)\n\t" + checkout + "/run.go:7 +0x2e"
+	}
+	a := &failurepb.Failure{StackTrace: stack("/home/me/src/payments", "/home/me/go/pkg/mod", "/usr/local/go")}
+	b := &failurepb.Failure{StackTrace: stack("/builds/ci/payments", "/root/go/pkg/mod", "/opt/go")}
+	canonicalFailure(a)
+	canonicalFailure(b)
+	if a.StackTrace != b.StackTrace {
+		t.Fatalf("the same stack from two machines differs after canonicalFailure:\n%s\n---\n%s", a.StackTrace, b.StackTrace)
+	}
+	for _, want := range []string{"\tgithub.com/acme/payments/internal/charge/charge.go:42 +0x?", "\tgithub.com/acme/payments/run.go:7 +0x?",
+		"\tpanic.go:860 +0x?", "\tgo.temporal.io/sdk/internal/values.go:250 +0x?"} {
+		if !strings.Contains(a.StackTrace, want) {
+			t.Errorf("canonical stack lacks %q:\n%s", want, a.StackTrace)
+		}
 	}
 }
 
@@ -329,5 +357,30 @@ func TestOwnStacksOfConcurrentPanics(t *testing.T) {
 		if got := strings.Count(st, "sim.userActivity("); got != i%16+1 {
 			t.Errorf("panic %d: %d userActivity frames, want %d:\n%s", i, got, i%16+1, st)
 		}
+	}
+}
+
+// TestEngine2HistoriesNameNoMachinePaths: the stack of an activity's panic
+// reaches the history with its files named by import path, and no file
+// line names a directory of this machine, so the history's bytes (and
+// history_sha256) are the same in every checkout.
+func TestEngine2HistoriesNameNoMachinePaths(t *testing.T) {
+	r := runProbe2(t, defaultProbe, "f1 activity-panic target=Work attempt=1")
+	var text strings.Builder
+	for _, h := range r.histories {
+		for _, e := range h.Events {
+			b, err := protojson.Marshal(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text.Write(b)
+		}
+	}
+	// protojson writes a tab as the two characters \t.
+	if !strings.Contains(text.String(), `\tgithub.com/temporalsim/temporalsim/sim/`) {
+		t.Fatalf("no stack frame of package sim named by import path in the histories:\n%s", text.String())
+	}
+	if strings.Contains(text.String(), `\t/`) {
+		t.Fatalf("a stack frame in the histories names an absolute path:\n%s", text.String())
 	}
 }
