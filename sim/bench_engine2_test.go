@@ -3,7 +3,6 @@ package sim_test
 import (
 	"log/slog"
 	"runtime"
-	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/temporalsim/temporalsim/fakes"
+	"github.com/temporalsim/temporalsim/internal/cputime"
 	"github.com/temporalsim/temporalsim/internal/testrun"
 	"github.com/temporalsim/temporalsim/scenarios"
 	"github.com/temporalsim/temporalsim/sim"
@@ -51,20 +51,20 @@ func BenchmarkEngine2ParallelVsBareEnv(b *testing.B) {
 		for done := 0; done < b.N; done += 10 {
 			k := min(10, b.N-done)
 			runtime.GC()
-			w, c := time.Now(), cpuTime()
+			w, c := time.Now(), cputime.Used()
 			for range k {
 				synctest.Test(t, bareParallel)
 			}
-			bareWall, bareCPU = bareWall+time.Since(w), bareCPU+cpuTime()-c
+			bareWall, bareCPU = bareWall+time.Since(w), bareCPU+cputime.Used()-c
 			runtime.GC()
-			w, c = time.Now(), cpuTime()
+			w, c = time.Now(), cputime.Used()
 			for range k {
 				r, err := sim.Run(t, sc, 1, sim.Plan{}, &sim.Options{Engine: sim.EngineServer})
 				if err != nil || r.Outcome != sim.Completed {
 					t.Fatalf("engine-2 run: %v", err)
 				}
 			}
-			engWall, engCPU = engWall+time.Since(w), engCPU+cpuTime()-c
+			engWall, engCPU = engWall+time.Since(w), engCPU+cputime.Used()-c
 		}
 	})
 	if !ok {
@@ -74,14 +74,4 @@ func BenchmarkEngine2ParallelVsBareEnv(b *testing.B) {
 	b.ReportMetric(float64(engWall.Microseconds())/float64(b.N), "engine2-µs/run")
 	b.ReportMetric(float64(engWall)/float64(bareWall), "engine2/bare")
 	b.ReportMetric(float64(engCPU)/float64(bareCPU), "cpu-engine2/bare")
-}
-
-// cpuTime is the user and system CPU time the process has used: steadier
-// than wall time on a shared machine.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -456,11 +456,7 @@ func trimDispatch(stack string) string {
 	lines := strings.Split(stack, "\n")
 	last := -1
 	for i := 0; i+1 < len(lines); i++ {
-		fn, file := lines[i], lines[i+1]
-		if fn == "" || strings.HasPrefix(fn, "\t") || !strings.HasPrefix(file, "\t") {
-			continue
-		}
-		if !dispatchFrame(fn) {
+		if fn := lines[i]; isFrame(fn, lines[i+1]) && !dispatchFrame(fn) {
 			last = i + 1
 		}
 	}
@@ -481,7 +477,7 @@ func trimPaths(stack string) string {
 	lines := strings.Split(stack, "\n")
 	for i := 1; i < len(lines); i++ {
 		fn, file := lines[i-1], lines[i]
-		if fn == "" || strings.HasPrefix(fn, "\t") || !strings.HasPrefix(file, "\t") {
+		if !isFrame(fn, file) {
 			continue
 		}
 		where, _, _ := strings.Cut(file[1:], " ") // the path and line, before " +0x1d"
@@ -496,6 +492,13 @@ func trimPaths(stack string) string {
 		lines[i] = "\t" + name + file[1+colon:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// isFrame tells whether fn and file, two consecutive lines of a Go stack
+// trace, are a frame: a function line and its file line, which starts with
+// a tab.
+func isFrame(fn, file string) bool {
+	return fn != "" && !strings.HasPrefix(fn, "\t") && strings.HasPrefix(file, "\t")
 }
 
 // framePackage is the import path of the function a stack frame's

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"runtime"
-	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/temporalsim/temporalsim/internal/cputime"
 	"github.com/temporalsim/temporalsim/internal/testrun"
 )
 
@@ -59,21 +59,12 @@ type cost struct{ wall, cpu time.Duration }
 // c. CPU time is the steadier figure on a shared machine: neighbours
 // stretch wall time, not the CPU a run uses.
 func (c *cost) measure(t *testing.T, k int, f func(*testing.T)) {
-	w0, c0 := time.Now(), cpuTime()
+	w0, c0 := time.Now(), cputime.Used()
 	for range k {
 		synctest.Test(t, f)
 	}
 	c.wall += time.Since(w0)
-	c.cpu += cpuTime() - c0
-}
-
-// cpuTime is the user and system CPU time the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	c.cpu += cputime.Used() - c0
 }
 
 // comparePair runs bare and srv b.N times each, in blocks of 10 runs that

@@ -10,6 +10,7 @@ import (
 
 	"github.com/benbjohnson/clock"
 
+	"github.com/temporalsim/temporalsim/internal/cputime"
 	"github.com/temporalsim/temporalsim/scenarios"
 	"github.com/temporalsim/temporalsim/sim"
 )
@@ -63,29 +64,26 @@ func singleRuns(t *testing.T) (map[string]func() error, error) {
 // ratios hold where sequential figures do not.
 func interleaved(n int, names []string, fns map[string]func() error) (wall, cpu map[string]time.Duration, err error) {
 	wall, cpu = map[string]time.Duration{}, map[string]time.Duration{}
-	cpuOK := true
 	for done := 0; done < n; done += pairBlock {
 		k := min(pairBlock, n-done)
 		for _, name := range names {
 			runtime.GC()
 			began := time.Now()
-			c0, ok0 := cpuTime()
+			c0 := cputime.Used()
 			for range k {
 				if err := fns[name](); err != nil {
 					return nil, nil, err
 				}
 			}
-			c1, ok1 := cpuTime()
 			wall[name] += time.Since(began)
-			cpu[name] += c1 - c0
-			cpuOK = cpuOK && ok0 && ok1
+			cpu[name] += cputime.Used() - c0
 		}
 	}
 	for name := range wall {
 		wall[name] /= time.Duration(n)
 		cpu[name] /= time.Duration(n)
 	}
-	if !cpuOK {
+	if !cputime.Reported {
 		cpu = nil
 	}
 	return wall, cpu, nil
