@@ -100,12 +100,22 @@ func replayPlanFile(t *testing.T, bug *sim.Scenario, f *harness.Failure, engine 
 	if pf.Scenario != bug.Name || pf.Seed != f.Seed {
 		t.Fatalf("plan file names scenario %s seed %d, want %s seed %d", pf.Scenario, pf.Seed, bug.Name, f.Seed)
 	}
-	r, err := sim.Run(t, bug, pf.Seed, pf.Plan, &sim.Options{Engine: engine})
-	if err != nil {
-		t.Fatal(err)
+	_, varies := goMapOrder[bug.Name]
+	var r *sim.Result
+	var broke bool
+	// A bug that follows Go's map order breaks its property only when the
+	// replay's map order differs from the run's, and a rerun can miss it:
+	// once in CI, none in 4,500 direct runs of bug-map-order (which takes
+	// the first of 8 keys for each of 4 items). It is rerun up to three
+	// times.
+	for try := 0; try < 3 && !broke && (try == 0 || varies); try++ {
+		var err error
+		if r, err = sim.Run(t, bug, pf.Seed, pf.Plan, &sim.Options{Engine: engine}); err != nil {
+			t.Fatal(err)
+		}
+		broke = slices.ContainsFunc(r.Violations, func(v sim.Violation) bool { return v.Property == bug.Breaks })
 	}
-	broke := slices.ContainsFunc(r.Violations, func(v sim.Violation) bool { return v.Property == bug.Breaks })
-	if _, varies := goMapOrder[bug.Name]; varies && broke {
+	if varies && broke {
 		return
 	}
 	if !broke || r.TraceSHA256() != f.Result.TraceSHA256() {
